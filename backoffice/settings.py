@@ -1,0 +1,72 @@
+"""Settings from environment variables, with typed parse helpers.
+
+Every setting the application reads comes from here, so a deployment is described by its
+environment alone. Secrets that must survive a restart (the session key and the encryption key
+for client secrets and tokens) are generated into the instance folder on first run when the
+environment does not supply them.
+"""
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+def env_str(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name, default=False):
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name, default=None):
+    value = env_str(name)
+    return int(value) if value is not None else default
+
+
+def env_list(name, default=()):
+    value = env_str(name)
+    if value is None:
+        return list(default)
+    if value.strip().lower() == "none":
+        return []
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _instance_secret(instance_path, filename, make):
+    """Read a secret kept in the instance folder, creating it on first use."""
+    path = Path(instance_path) / filename
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def sqlite_url(instance_path, filename="backoffice.sqlite3"):
+    return f"sqlite:///{Path(instance_path) / filename}"
+
+
+def load_settings(instance_path):
+    """The application's configuration mapping, built from the environment."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": env_str("DATABASE_URL", sqlite_url(instance_path)),
+        "REDIS_URL": env_str("REDIS_URL"),
+        "SECRET_KEY": env_str("SECRET_KEY")
+        or _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32)),
+        "ENCRYPTION_KEY": env_str("ENCRYPTION_KEY")
+        or _instance_secret(instance_path, "encryption_key", lambda: Fernet.generate_key().decode()),
+        # Public URL of this back office, used for the OAuth redirect URI shown to admins.
+        "EXTERNAL_URL": env_str("EXTERNAL_URL"),
+        # Base URL of the local Exact Online sandbox (the "Local sandbox" location).
+        "EXACT_SANDBOX_URL": env_str("EXACT_SANDBOX_URL", "http://127.0.0.1:5055"),
+        "PLUGINS": env_list("PLUGINS", ["exact_plugin"]),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
