@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-pytest_plugins = ["tests.fixtures.sandbox"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.services", "tests.fixtures.browser",
+                  "tests.fixtures.exact"]
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

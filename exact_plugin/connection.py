@@ -1,0 +1,5 @@
+"""Connecting Exact Online companies (being written)."""
+
+
+def init_app(app):
+    pass
