@@ -1,0 +1,38 @@
+"""The binder: which host record is which Exact record, per connection (OCA connector's word).
+
+Bindings are the guide's mapping tables. Importers and exporters both go through these
+functions, so the 1-1 rule and the lookups live in one place.
+"""
+from backoffice.db import db
+from exact_plugin.models import Binding
+
+
+def binding_for_host(connection_id, host_model, host_id):
+    return db.session.execute(db.select(Binding).filter_by(
+        connection_id=connection_id, host_model=host_model, host_id=host_id)).scalar_one_or_none()
+
+
+def binding_for_exact(connection_id, host_model, exact_id):
+    return db.session.execute(db.select(Binding).filter_by(
+        connection_id=connection_id, host_model=host_model, exact_id=exact_id)).scalar_one_or_none()
+
+
+def bindings_of_host(host_model, host_id):
+    """Every binding of one host record, across connections."""
+    return db.session.execute(db.select(Binding).filter_by(
+        host_model=host_model, host_id=host_id).order_by(Binding.id)).scalars().all()
+
+
+def bind(connection_id, host_model, host_id, *, exact_id=None, exact_code=None, **fields):
+    """Create or update the binding of a host record in a connection; returns it (not committed)."""
+    binding = binding_for_host(connection_id, host_model, host_id)
+    if binding is None:
+        binding = Binding(connection_id=connection_id, host_model=host_model, host_id=host_id)
+        db.session.add(binding)
+    if exact_id is not None:
+        binding.exact_id = exact_id
+    if exact_code is not None:
+        binding.exact_code = exact_code
+    for name, value in fields.items():
+        setattr(binding, name, value)
+    return binding
