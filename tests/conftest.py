@@ -39,7 +39,8 @@ def database_urls(tmp_path_factory):
     from app import create_app
     from flask_migrate import upgrade
 
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # One database per test process, so parallel runs on one machine never drop each other's.
+    worker = f'{os.environ.get("PYTEST_XDIST_WORKER", "main")}_{os.getpid()}'
     urls = {}
     for backend in TEST_DATABASES:
         if backend == "sqlite":
@@ -53,7 +54,17 @@ def database_urls(tmp_path_factory):
             upgrade()
             from backoffice.db import db
             db.engine.dispose()
-    return urls
+    yield urls
+    if "postgresql" in urls:
+        _drop_postgres_database(urls["postgresql"])
+
+
+def _drop_postgres_database(url):
+    database = url.rsplit("/", 1)[1]
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _test_config(database_url, instance_path):
@@ -69,14 +80,23 @@ def _test_config(database_url, instance_path):
 
 
 def _empty_all_tables(db):
-    tables = [table for table in reversed(db.metadata.sorted_tables)]
+    """Delete every row, children first, and restart the ids.
+
+    DELETE plus a sequence reset is an order of magnitude faster than TRUNCATE on the small
+    tables of a test (TRUNCATE rewrites every table's files).
+    """
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
+        for table in tables:
+            connection.execute(table.delete())
         if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.execute(sa.text(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
         else:
-            for table in tables:
-                connection.execute(table.delete())
+            has_sequence_table = connection.execute(sa.text(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+            if has_sequence_table:
+                connection.execute(sa.text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture(params=TEST_DATABASES)

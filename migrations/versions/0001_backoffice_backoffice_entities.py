@@ -144,6 +144,7 @@ def upgrade():
     )
     with op.batch_alter_table('site', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_site_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_site_name'), ['name'], unique=False)
         batch_op.create_index('uq_site_one_main_per_customer', ['customer_id'], unique=True, sqlite_where=sa.text('is_main'), postgresql_where=sa.text('is_main'))
 
     op.create_table('invoice',
@@ -168,6 +169,8 @@ def upgrade():
     )
     with op.batch_alter_table('invoice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invoice_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_invoice_date', ['date'], unique=False)
+        batch_op.create_index('ix_invoice_status', ['status'], unique=False)
 
     op.create_table('invoice_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -200,11 +203,14 @@ def downgrade():
 
     op.drop_table('invoice_line')
     with op.batch_alter_table('invoice', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoice_status')
+        batch_op.drop_index('ix_invoice_date')
         batch_op.drop_index(batch_op.f('ix_invoice_customer_id'))
 
     op.drop_table('invoice')
     with op.batch_alter_table('site', schema=None) as batch_op:
         batch_op.drop_index('uq_site_one_main_per_customer', sqlite_where=sa.text('is_main'), postgresql_where=sa.text('is_main'))
+        batch_op.drop_index(batch_op.f('ix_site_name'))
         batch_op.drop_index(batch_op.f('ix_site_customer_id'))
 
     op.drop_table('site')
