@@ -51,6 +51,10 @@ class ModelViewExtension:
         """HTML (Markup) shown on the record's edit and details pages, e.g. a sync badge."""
         return None
 
+    def list_actions(self, view):
+        """Buttons on top of the list page: [(label, url)], e.g. "Import from Exact Online"."""
+        return []
+
 
 def _registry(app=None):
     app = app or current_app
@@ -64,6 +68,14 @@ def register_view_extension(app, extension):
 
 def view_extensions(model_name, app=None):
     return list(_registry(app)["view_extensions"].get(model_name, ()))
+
+
+def list_actions_for(view):
+    """Every plugin's list-page buttons for a host view: [(label, url)]."""
+    actions = []
+    for extension in view_extensions(view.model.__name__):
+        actions.extend(extension.list_actions(view))
+    return actions
 
 
 def register_banner_source(app, source):

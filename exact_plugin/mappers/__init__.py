@@ -1,0 +1,1 @@
+"""Mappers: pure functions between Exact records and host fields (OCA connector's word)."""
