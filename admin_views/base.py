@@ -87,6 +87,7 @@ class SecureModelView(LoginRequired, ModelView):
     form_base_class = SecureForm
     page_size = 50
     can_view_details = True
+    list_template = "backoffice/model_list.html"
     edit_template = "backoffice/model_edit.html"
     details_template = "backoffice/model_details.html"
     form_only_fields = ()
@@ -262,6 +263,7 @@ class SecureModelView(LoginRequired, ModelView):
     def render(self, template, **kwargs):
         if kwargs.get("model") is not None:
             kwargs["record_panels"] = self.record_panels(kwargs["model"])
+        kwargs.setdefault("list_actions", hooks.list_actions_for(self))
         return super().render(template, **kwargs)
 
     def handle_view_exception(self, exc):

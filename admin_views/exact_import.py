@@ -16,7 +16,6 @@ from wtforms.fields.choices import SelectChoice
 from sqlalchemy import or_, select
 
 from admin_views.base import SecureBaseView, SecureModelView
-from backoffice import hooks
 from backoffice.db import db
 from backoffice.models import Customer
 from exact_plugin.entities import ENTITIES, IMPORTABLE
@@ -297,22 +296,6 @@ class ItemGroupMappingView(SecureModelView):
         super().on_model_change(form, model, is_created)
 
 
-def _wrap_host_list_templates(admin):
-    """Show the plugins' list buttons (hooks.list_actions_for) on the host lists that have any.
-
-    The host's list template does not render them itself yet, so those views get a template
-    that extends theirs and adds the buttons to the list's menu bar.
-    """
-    for view in admin._views:
-        model = getattr(view, "model", None)
-        extensions = getattr(view, "extensions", None) or []
-        if model is not None and any(type(extension).list_actions
-                                     is not hooks.ModelViewExtension.list_actions
-                                     for extension in extensions):
-            view.exact_base_list_template = view.list_template
-            view.list_template = TEMPLATES + "host_list.html"
-
-
 def add_views(admin):
     admin.add_view(ExactImportView(name="Import from Exact Online", category="Exact Online",
                                    endpoint="exact_import", url="/admin/exact-import"))
@@ -321,5 +304,4 @@ def add_views(admin):
     admin.add_view(ItemGroupMappingView(ItemGroupMapping, name="Item group mapping",
                                         category="Exact Online",
                                         endpoint="exact_item_group_mapping"))
-    _wrap_host_list_templates(admin)
 

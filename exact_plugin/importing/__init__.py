@@ -16,7 +16,6 @@ def init_app(app):
     runs.register_jobs(app)
     extensions.register(app)
     hooks.register_admin_setup(app, _add_admin_views)
-    app.add_template_global(hooks.list_actions_for, "list_actions_for")
 
 
 def _add_admin_views(admin, app):
