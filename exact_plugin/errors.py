@@ -21,6 +21,11 @@ class ExactTransientError(ExactError):
     retryable = True
 
 
+class ExactUnavailable(ExactTransientError):
+    """Exact could not answer (502/503/504, a time-out, a dropped connection on a read or an
+    idempotent write): the client retries these itself with backoff."""
+
+
 class ExactOutcomeUnknown(ExactTransientError):
     """The connection dropped after the request was sent: a write may or may not have happened.
 

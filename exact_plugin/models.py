@@ -3,6 +3,7 @@
 The host's tables are never altered: everything Exact knows about a host record lives here,
 keyed by the host model's name and id.
 """
+from flask import current_app
 from sqlalchemy import UniqueConstraint
 
 from backoffice.crypto import EncryptedText
@@ -22,6 +23,18 @@ LOCATIONS = {
     "sandbox": ("Local sandbox", None),
     "custom": ("Custom base URL", None),
 }
+
+
+def location_base_url(location, custom_base_url=None):
+    """The Exact site's base URL for a location key; None when it is not configured."""
+    if location == "sandbox":
+        url = current_app.config.get("EXACT_SANDBOX_URL")
+    elif location == "custom":
+        url = custom_base_url
+    else:
+        url = LOCATIONS.get(location, (None, None))[1]
+    return url.rstrip("/") if url else None
+
 
 # Exact's SalesInvoice status codes (reference §6.6).
 INVOICE_STATUSES = {10: "Draft", 20: "Open", 50: "Processed"}
@@ -102,6 +115,18 @@ class ExactConnection(db.Model):
     @property
     def is_connected(self):
         return self.state == STATE_CONNECTED and self.refresh_token is not None
+
+    @property
+    def needs_reconnect(self):
+        return self.state == STATE_NEEDS_RECONNECT
+
+    @property
+    def base_url(self):
+        return location_base_url(self.location, self.custom_base_url)
+
+    @property
+    def location_label(self):
+        return LOCATIONS.get(self.location, (self.location,))[0]
 
     def __str__(self):
         division = f" ({self.division})" if self.division else ""
