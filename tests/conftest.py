@@ -116,6 +116,14 @@ def app(app_config):
     from backoffice.db import db
 
     application = create_app(app_config)
+
+    @application.teardown_request
+    def _forget_logged_in_user(_exc):
+        # Requests share the test's app context (and so `g`): drop Flask-Login's cached user
+        # so each request sees only its own session's login.
+        from flask import g
+        g.pop("_login_user", None)
+
     with application.app_context():
         _empty_all_tables(db)
         yield application
