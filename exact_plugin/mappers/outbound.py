@@ -1,0 +1,159 @@
+"""Outbound mappers: host record -> Exact payload, pure functions.
+
+They read attributes of host records and take every Exact reference (account ID, item group,
+VAT code, GL accounts) as arguments, so they need no database, no network and no app, and the
+exporter (exact_plugin/syncing/exporter.py) is the one place that looks those references up.
+Field names follow shared exact-online-api.md §6; DESIGN.md "Host entity to Exact entity".
+"""
+import hashlib
+import json
+from decimal import Decimal
+
+# Exact: Item.Description is at most 60 characters, ExtraDescription 255 (reference §6.2);
+# SalesInvoice.Description and line descriptions are at most 60 (reference §6.6).
+ITEM_DESCRIPTION_MAX = 60
+EXTRA_DESCRIPTION_MAX = 255
+INVOICE_DESCRIPTION_MAX = 60
+# Exact: Account Code is 18 characters, right-aligned with leading spaces (reference §3.4).
+ACCOUNT_CODE_WIDTH = 18
+# Exact: SalesInvoice.Type 8020 = normal sales invoice (reference §6.6).
+SALES_INVOICE_TYPE = 8020
+# Exact: SalesInvoice.Status 50 = processed, reached by printing (reference §6.6).
+STATUS_PROCESSED = 50
+
+# Account address fields <- attribute of the host site (customers) or supplier.
+ADDRESS_FIELDS = {"AddressLine1": "address_line1", "AddressLine2": "address_line2",
+                  "AddressLine3": "address_line3", "Postcode": "postcode", "City": "city",
+                  "State": "state", "Country": "country"}
+CONTACT_FIELDS = {"Email": "email", "Phone": "phone", "VATNumber": "vat_number"}
+
+
+def _text(value):
+    value = (value or "").strip() if isinstance(value, str) or value is None else value
+    return value or None
+
+
+def _number(value):
+    return float(Decimal(value)) if value is not None else None
+
+
+def padded_account_code(code):
+    """The Account Code as Exact stores and filters it: 18 characters, right-aligned."""
+    return str(code).strip().rjust(ACCOUNT_CODE_WIDTH)
+
+
+def odata_string(value):
+    """A string literal for $filter: single quotes doubled (reference §3.4)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def natural_key_filter(field, value, padded=False):
+    """`$filter` finding a record again by its natural key (reference §9.7, §3.4).
+
+    `padded`: the field is stored right-aligned in 18 characters (Account Code)."""
+    if padded:
+        value = padded_account_code(value)
+    return f"{field} eq {odata_string(value)}"
+
+
+def _address(source):
+    if source is None:
+        return {}
+    return {field: _text(getattr(source, attribute, None))
+            for field, attribute in ADDRESS_FIELDS.items()}
+
+
+def account_payload(record, address_source, *, is_supplier=False):
+    """crm/Accounts payload for a customer (Status C) or a supplier (IsSupplier)."""
+    payload = {"Code": str(record.accounting_id).strip(), "Name": _text(record.name)}
+    payload.update(_address(address_source))
+    payload.update({field: _text(getattr(record, attribute, None))
+                    for field, attribute in CONTACT_FIELDS.items()})
+    if is_supplier:
+        payload["IsSupplier"] = True
+    else:
+        # Exact: Status C = customer (reference §6.1)
+        payload["Status"] = "C"
+    return payload
+
+
+def customer_payload(customer):
+    """Account for a customer: code = customer ID for accounting integration, main-site address."""
+    return account_payload(customer, customer.main_site)
+
+
+def supplier_payload(supplier):
+    return account_payload(supplier, supplier, is_supplier=True)
+
+
+def item_payload(product, *, item_group_id=None, vat_code=None, gl_revenue_id=None,
+                 gl_costs_id=None):
+    """logistics/Items payload. Sales prices live in SalesItemPrices (read-only StandardSalesPrice,
+    reference §6.2), so invoice lines carry their own price; the cost price is sent here."""
+    name = _text(product.name) or ""
+    payload = {
+        "Code": str(product.accounting_id).strip(),
+        "Description": name[:ITEM_DESCRIPTION_MAX],
+        "ExtraDescription": name[ITEM_DESCRIPTION_MAX:][:EXTRA_DESCRIPTION_MAX] or None,
+        "ItemGroup": item_group_id,
+        "SalesVatCode": vat_code,
+        "GLRevenue": gl_revenue_id,
+        "GLCosts": gl_costs_id,
+        "CostPriceStandard": _number(product.cost),
+        "IsSalesItem": True,
+    }
+    return payload
+
+
+def description_was_cut(product):
+    return len(_text(product.name) or "") > ITEM_DESCRIPTION_MAX
+
+
+def invoice_line_payload(line, *, item_id, vat_code=None):
+    """One SalesInvoiceLines entry: item, quantity, price, VAT code, description."""
+    description = _text(line.description) or _text(getattr(line.product, "name", None))
+    return {
+        "Item": item_id,
+        "Description": (description or "")[:INVOICE_DESCRIPTION_MAX] or None,
+        "Quantity": _number(line.quantity),
+        "UnitPrice": _number(line.unit_price),
+        "VATCode": vat_code,
+    }
+
+
+def invoice_payload(invoice, *, account_id, your_ref, lines):
+    """salesinvoice/SalesInvoices payload with nested lines (reference §6.6).
+
+    `your_ref` is the host invoice number the invoice was first sent with: YourRef is the
+    natural key Exact is searched by after a lost answer (reference §9.7).
+    """
+    return {
+        "OrderedBy": account_id,
+        "InvoiceTo": account_id,
+        "YourRef": your_ref,
+        "Description": f"Invoice {your_ref}"[:INVOICE_DESCRIPTION_MAX],
+        "OrderDate": invoice.date.isoformat() if invoice.date else None,
+        "DueDate": invoice.due_date.isoformat() if invoice.due_date else None,
+        "Currency": invoice.currency,
+        "Type": SALES_INVOICE_TYPE,
+        "SalesInvoiceLines": list(lines),
+    }
+
+
+def without_empty(payload):
+    """A create sends only the fields that have a value (Exact fills its defaults)."""
+    return {name: value for name, value in payload.items() if value not in (None, "", [])}
+
+
+def changed_fields(previous, current):
+    """The fields of `current` that differ from what was last sent (`previous`)."""
+    previous = previous or {}
+    return {name: value for name, value in current.items()
+            if not name.startswith("_") and previous.get(name) != value}
+
+
+def payload_hash(payload):
+    """A stable hash of a payload, stored on the binding (Binding.sync_hash)."""
+    text = json.dumps({k: v for k, v in payload.items() if not k.startswith("_")},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,172 @@
+"""Thin job functions taking ids, and the drain loop they share with the CLI.
+
+`push_record_job(model, id)` takes the record's lock, claims its due outbox rows, pushes the
+record as it is now and deletes the rows (or schedules them again after a transient failure).
+Delivery is at least once (after_commit, the relay, a Retry); the effect is exactly once
+because the exporter looks a lost create up by its natural key before sending it again.
+"""
+import logging
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+
+import jobs
+from backoffice.db import db
+from backoffice.models import utcnow
+from exact_plugin.syncing import exporter, locks, outbox
+from exact_plugin.syncing.models import OutboxEntry
+
+log = logging.getLogger(__name__)
+
+RELAY_JOB_ID = "exact-outbox-relay"
+# Rows younger than this are still on their way through after_commit's own job.
+RELAY_MIN_AGE_SECONDS = 5
+# A record edited again while its push runs is pushed again by the same job, this many times.
+MAX_ROUNDS = 5
+JOB_TIMEOUT_SECONDS = 600
+# Kept briefly for the jobs dashboard; a finished push never blocks the next one (jobs.enqueue
+# replaces finished jobs of a unique id). RQ 2 fails on result_ttl=0 while cleaning up.
+RESULT_TTL_SECONDS = 60
+
+
+def push_job_id(host_model, host_id):
+    return f"exact-push-{host_model}-{host_id}"
+
+
+def enqueue_push(host_model, host_id, tag=None):
+    """Queue the push of one record; a push already waiting for it is enough.
+
+    The relay adds a `tag` (its run): a job of a killed worker still counts as started in RQ
+    for a while, and must not stop the record from being queued again. Two jobs for one
+    record are harmless: the second finds the rows taken or gone (lock + claim).
+    """
+    job_id = push_job_id(host_model, host_id) + (f"-{tag}" if tag else "")
+    jobs.enqueue(push_record_job, host_model, host_id, job_id=job_id, unique=True,
+                 result_ttl=RESULT_TTL_SECONDS, failure_ttl=86400, job_timeout=JOB_TIMEOUT_SECONDS)
+
+
+@contextmanager
+def export_session():
+    """A fresh app context (so a fresh database session) whose writes are not exported again.
+
+    The fresh context also lets the job run inline from `after_commit` (JOBS_ASYNC off), where
+    the caller's session can no longer run SQL (shared ecosystem-notes §4.1).
+    """
+    app = current_app._get_current_object() if has_app_context() else _worker_app()
+    with app.app_context():
+        db.session.info[outbox.ORIGIN_KEY] = "export"
+        try:
+            yield
+        finally:
+            db.session.rollback()
+            db.session.info.pop(outbox.ORIGIN_KEY, None)
+
+
+_app = None
+
+
+def _worker_app():
+    """For a plain `rq worker` started without the Flask CLI."""
+    global _app
+    if _app is None:
+        from app import create_app
+        _app = create_app()
+    return _app
+
+
+def push_record_job(host_model, host_id):
+    with export_session():
+        return push_record(host_model, host_id)
+
+
+def push_record(host_model, host_id):
+    """Push one record while holding its lock; returns a short summary for the job result."""
+    with locks.record_lock(host_model, host_id) as locked:
+        if not locked:
+            return "busy: the job holding the record pushes it again before releasing it"
+        pushed = 0
+        for _ in range(MAX_ROUNDS):
+            entries = claim_entries(host_model, host_id)
+            if not entries:
+                break
+            outcomes = exporter.export_record(host_model, host_id)
+            settle(entries, outcomes)
+            pushed += 1
+        return f"{host_model} {host_id}: pushed {pushed} time(s)"
+
+
+def lease_seconds():
+    return current_app.config["EXACT_SYNC_LEASE_SECONDS"]
+
+
+def claim_entries(host_model, host_id):
+    """Take the record's due rows (committed, so the relay leaves them to this job)."""
+    now = utcnow()
+    query = db.select(OutboxEntry).filter(
+        OutboxEntry.host_model == host_model, OutboxEntry.host_id == host_id,
+        OutboxEntry.available_at <= now,
+        db.or_(OutboxEntry.claimed_at.is_(None),
+               OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds()))
+    ).order_by(OutboxEntry.id).with_for_update(skip_locked=True)
+    entries = db.session.execute(query).scalars().all()
+    for entry in entries:
+        entry.claimed_at = now
+        entry.attempts += 1
+    db.session.commit()
+    return [entry.id for entry in entries]
+
+
+def settle(entry_ids, outcomes):
+    """Delete the rows the push covered, or schedule them again after a transient failure."""
+    retry_in = [outcome.retry_in for outcome in outcomes if outcome.retry_in is not None]
+    entries = db.session.execute(db.select(OutboxEntry).filter(OutboxEntry.id.in_(entry_ids))
+                                 ).scalars().all()
+    for entry in entries:
+        if retry_in:
+            backoff = min(max(retry_in) * (2 ** min(entry.attempts - 1, 5)),
+                          current_app.config["EXACT_SYNC_MAX_BACKOFF_SECONDS"])
+            entry.available_at = utcnow() + timedelta(seconds=backoff)
+            entry.claimed_at = None
+            entry.last_error = next(o.message for o in outcomes if o.retry_in is not None)
+        else:
+            db.session.delete(entry)
+    db.session.commit()
+
+
+def relay_outbox(limit=1000):
+    """Periodic safety net: queue every record whose outbox rows are due and not taken
+    (Redis was down at commit time, a worker was killed, a retry is due)."""
+    with export_session():
+        records = outbox.due_records(lease_seconds=lease_seconds(), limit=limit,
+                                     min_age=RELAY_MIN_AGE_SECONDS)
+        queued = outbox.enqueue_pushes(records, tag=f"r{int(time.time())}")
+    return f"queued {queued} of {len(records)} record(s)"
+
+
+def drain(company_id=None, host_model=None):
+    """Push every due record now, in this process (the `push-pending` command).
+
+    Returns (records pushed, records still waiting)."""
+    pushed = 0
+    with export_session():
+        records = outbox.due_records(lease_seconds=lease_seconds(), host_model=host_model)
+        if company_id is not None:
+            records = [record for record in records if _in_company(record, company_id)]
+        for host_model_, host_id in records:
+            push_record(host_model_, host_id)
+            pushed += 1
+        waiting = db.session.execute(db.select(db.func.count(OutboxEntry.id))).scalar()
+    return pushed, waiting
+
+
+def _in_company(record, company_id):
+    from exact_plugin import binder
+    return any(binding.connection_id == company_id for binding in binder.bindings_of_host(*record))
+
+
+def retry_record(host_model, host_id):
+    """The Retry button: a fresh outbox row for the record, queued at once."""
+    outbox.mark_for_export(host_model, host_id)
+    db.session.commit()

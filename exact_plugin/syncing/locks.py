@@ -1,0 +1,39 @@
+"""One push at a time per host record, across every worker process and machine.
+
+A Redis lock (the shared Redis when REDIS_URL is set, the embedded one otherwise) keyed by the
+record: two workers never push the same record at once, and edits of one record are applied in
+order because a job always sends the record as it is after taking the lock. The lock expires on
+its own so a killed worker cannot block a record for longer than EXACT_SYNC_LOCK_SECONDS.
+"""
+from contextlib import contextmanager
+
+from flask import current_app
+
+from jobs import get_redis
+
+
+def redis_key(*parts):
+    """A Redis key under the plugin's prefix."""
+    return ":".join([current_app.config.get("EXACT_REDIS_PREFIX", "exact"), *map(str, parts)])
+
+
+def lock_key(host_model, host_id):
+    return redis_key("lock", "push", host_model, host_id)
+
+
+@contextmanager
+def record_lock(host_model, host_id, wait=None):
+    """Yield True when the record's lock was taken within `wait` seconds, else False."""
+    config = current_app.config
+    lock = get_redis().lock(
+        lock_key(host_model, host_id), timeout=config["EXACT_SYNC_LOCK_SECONDS"],
+        blocking_timeout=config["EXACT_SYNC_LOCK_WAIT_SECONDS"] if wait is None else wait)
+    locked = lock.acquire()
+    try:
+        yield locked
+    finally:
+        if locked:
+            try:
+                lock.release()
+            except Exception:  # expired meanwhile (a very slow push): nothing to release
+                pass

@@ -1,0 +1,200 @@
+"""Change capture: SQLAlchemy session events write an outbox row in the same transaction.
+
+How a change travels (shared ecosystem-notes §4):
+1. `after_flush` collects (model, id) of every created or edited host record that can go to
+   Exact (an invoice line or a customer's site counts as a change of its invoice or customer).
+2. `before_commit` flushes, then writes one `OutboxEntry` per record that belongs to an Exact
+   company syncing that entity, and marks its bindings "queued". A record that already has an
+   untaken row gets no second one: several edits before the job runs are coalesced, because
+   the job always sends the record as it is when it runs.
+3. `after_commit` (which may not run SQL) enqueues the push job, swallowing Redis errors: the
+   periodic relay (`relay_outbox`) enqueues whatever was not picked up.
+Writes made while `session.info["exact_origin"]` is "import" or "export" are ignored, so an
+import does not come back as an export and the exporter's own write-backs do not loop.
+"""
+import logging
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_
+from sqlalchemy.orm import Session
+
+from backoffice import models as host
+from backoffice.db import db
+from backoffice.models import utcnow
+from exact_plugin.models import Binding
+from exact_plugin.syncing.models import OutboxEntry
+from exact_plugin.syncing.rules import EXPORTS, connection_syncs
+
+log = logging.getLogger(__name__)
+
+ORIGIN_KEY = "exact_origin"
+SILENT_ORIGINS = ("import", "export")
+CHANGES_KEY = "exact_sync_changes"
+NEW_KEY = "exact_sync_new"
+FORCED_KEY = "exact_sync_forced"
+UNASSIGNED_KEY = "exact_sync_unassigned"
+ENQUEUE_KEY = "exact_sync_enqueue"
+
+
+def _record_of(obj):
+    """(host model, id) whose export a changed object affects, or None."""
+    if isinstance(obj, (host.Customer, host.Supplier, host.Product, host.Invoice)):
+        return type(obj).__name__, obj.id
+    if isinstance(obj, host.InvoiceLine):
+        invoice_id = obj.invoice_id or (obj.invoice.id if obj.invoice is not None else None)
+        return ("Invoice", invoice_id) if invoice_id else None
+    if isinstance(obj, host.Site) and obj.customer_id:
+        return "Customer", obj.customer_id
+    return None
+
+
+def _silent(session):
+    return session.info.get(ORIGIN_KEY) in SILENT_ORIGINS
+
+
+def _after_flush(session, _flush_context):
+    if _silent(session):
+        return
+    changes = session.info.setdefault(CHANGES_KEY, set())
+    new = session.info.setdefault(NEW_KEY, set())
+    for obj in session.new:
+        record = _record_of(obj)
+        if record:
+            changes.add(record)
+            if record == (type(obj).__name__, obj.id):
+                new.add(record)
+    for obj in list(session.dirty) + list(session.deleted):
+        if obj in session.deleted or session.is_modified(obj, include_collections=False):
+            record = _record_of(obj)
+            if record:
+                changes.add(record)
+
+
+def mark_for_export(host_model, host_id, session=None):
+    """Export this record at the next commit even if none of its columns changed
+    (e.g. only its Exact company was set on the form)."""
+    (session or db.session).info.setdefault(FORCED_KEY, set()).add((host_model, host_id))
+
+
+def mark_unassigned(host_model, host_id, session=None):
+    """The admin left "Exact Online company" empty on a new record: do not apply the default."""
+    (session or db.session).info.setdefault(UNASSIGNED_KEY, set()).add((host_model, host_id))
+
+
+def _active():
+    """Only in an app that runs this plugin (the listeners are process-wide)."""
+    return has_app_context() and "exact_sync" in current_app.extensions
+
+
+def _before_commit(session):
+    if _silent(session) or not _active():
+        _clear(session)
+        return
+    session.flush()
+    changes = session.info.pop(CHANGES_KEY, set()) | session.info.pop(FORCED_KEY, set())
+    new = session.info.pop(NEW_KEY, set()) - session.info.pop(UNASSIGNED_KEY, set())
+    if not changes:
+        return
+    from exact_plugin.syncing import companies
+    if not companies.integration_enabled():
+        return
+    for host_model, host_id in sorted(new):
+        companies.assign_default_company(host_model, host_id)
+    queued = write_outbox_entries(changes)
+    if queued:
+        session.info.setdefault(ENQUEUE_KEY, set()).update(queued)
+
+
+def write_outbox_entries(records):
+    """Add an outbox row for each record that belongs to a company syncing it; returns them."""
+    queued = set()
+    by_model = {}
+    for host_model, host_id in records:
+        if host_model in EXPORTS and host_id is not None:
+            by_model.setdefault(host_model, set()).add(host_id)
+    for host_model, ids in by_model.items():
+        bindings = db.session.execute(db.select(Binding).filter(
+            Binding.host_model == host_model, Binding.host_id.in_(ids))).scalars().all()
+        exported = {}
+        for binding in bindings:
+            if connection_syncs(binding.connection, host_model):
+                exported.setdefault(binding.host_id, []).append(binding)
+        waiting = _records_with_untaken_entry(host_model, exported)
+        for host_id, record_bindings in exported.items():
+            if host_id not in waiting:
+                db.session.add(OutboxEntry(host_model=host_model, host_id=host_id))
+            for binding in record_bindings:
+                binding.sync_state = "queued"
+            queued.add((host_model, host_id))
+    return queued
+
+
+def _records_with_untaken_entry(host_model, host_ids):
+    if not host_ids:
+        return set()
+    return set(db.session.execute(db.select(OutboxEntry.host_id).filter(
+        OutboxEntry.host_model == host_model, OutboxEntry.host_id.in_(list(host_ids)),
+        OutboxEntry.claimed_at.is_(None))).scalars())
+
+
+def _after_commit(session):
+    queued = session.info.pop(ENQUEUE_KEY, None)
+    if queued:
+        enqueue_pushes(sorted(queued))
+
+
+def enqueue_pushes(records, tag=None):
+    """Try to enqueue one push job per record; a Redis failure leaves it to the relay."""
+    from exact_plugin.syncing import jobs as sync_jobs
+    enqueued = 0
+    for host_model, host_id in records:
+        try:
+            sync_jobs.enqueue_push(host_model, host_id, tag)
+            enqueued += 1
+        except Exception as exc:  # Redis down: the outbox row stays, the relay retries.
+            log.warning("Could not queue the Exact push of %s %s (%s); the outbox relay "
+                        "will queue it.", host_model, host_id, exc.__class__.__name__)
+    return enqueued
+
+
+def _clear(session, *_args):
+    for key in (CHANGES_KEY, NEW_KEY, FORCED_KEY, UNASSIGNED_KEY, ENQUEUE_KEY):
+        session.info.pop(key, None)
+
+
+def _after_soft_rollback(session, previous_transaction):
+    if previous_transaction.parent is None:
+        _clear(session)
+
+
+def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_age=0):
+    """(model, id) of records with an outbox row that is due and not taken by a live job."""
+    now = now or utcnow()
+    query = db.select(OutboxEntry.host_model, OutboxEntry.host_id).filter(
+        OutboxEntry.available_at <= now,
+        OutboxEntry.created_at <= now - timedelta(seconds=min_age),
+        or_(OutboxEntry.claimed_at.is_(None),
+            OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds)))
+    if host_model:
+        query = query.filter(OutboxEntry.host_model == host_model)
+    query = query.group_by(OutboxEntry.host_model, OutboxEntry.host_id).order_by(
+        db.func.min(OutboxEntry.id))
+    if limit:
+        query = query.limit(limit)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+_installed = False
+
+
+def install_listeners():
+    """Register the session events once per process (they apply to every Session)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+    _installed = True
