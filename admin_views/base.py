@@ -7,7 +7,7 @@ line: an IntegrityError becomes a form error too, never a 500.
 """
 import logging
 
-from flask import flash, redirect, request, url_for
+from flask import flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -106,18 +106,31 @@ class SecureModelView(LoginRequired, ModelView):
     def scaffold_form(self):
         form_class = super().scaffold_form()
         _drop_generic_unique_checks(form_class)
-        self.extension_field_names = set()
+        self.extension_field_names = {}
         for extension in self.extensions:
             for name, unbound_field in extension.extra_form_fields(self).items():
                 setattr(form_class, name, unbound_field)
-                self.extension_field_names.add(name)
+                self.extension_field_names[name] = extension
         return form_class
 
+    def active_extensions(self):
+        return [extension for extension in self.extensions if extension.is_active()]
+
+    def _without_inactive_fields(self, form):
+        """Drop the form fields of extensions switched off for this request."""
+        for name, extension in getattr(self, "extension_field_names", {}).items():
+            if name in form and not extension.is_active():
+                del form[name]
+        return form
+
+    def edit_form(self, obj=None):
+        return self._without_inactive_fields(super().edit_form(obj))
+
     def create_form(self, obj=None):
-        form = super().create_form(obj)
+        form = self._without_inactive_fields(super().create_form(obj))
         if not is_form_submitted():
             self.on_form_create(form)
-            for extension in self.extensions:
+            for extension in self.active_extensions():
                 extension.on_form_create(form)
         return form
 
@@ -129,7 +142,7 @@ class SecureModelView(LoginRequired, ModelView):
         if request.method != "GET":
             return
         model = self.get_one(id)
-        for extension in self.extensions:
+        for extension in self.active_extensions():
             extension.on_form_prefill(form, model)
 
     # --- list -----------------------------------------------------------------------------------
@@ -150,6 +163,20 @@ class SecureModelView(LoginRequired, ModelView):
             for name in extension.list_columns(self):
                 columns.append((name, self.get_column_name(name)))
         return columns
+
+    @property
+    def _list_columns(self):
+        # Flask-Admin caches the columns once; the columns of a switched-off extension are
+        # left out per request.
+        if not has_request_context():
+            return self._all_list_columns
+        hidden = {name for extension in self.extensions if not extension.is_active()
+                  for name in extension.list_columns(self)}
+        return [column for column in self._all_list_columns if column[0] not in hidden]
+
+    @_list_columns.setter
+    def _list_columns(self, columns):
+        self._all_list_columns = columns
 
     # --- saving -------------------------------------------------------------------------------
 
@@ -194,7 +221,7 @@ class SecureModelView(LoginRequired, ModelView):
     def populate_record(self, form, model):
         """Copy the form onto the record field by field, collecting every refused value."""
         errors = {}
-        skipped = set(self.form_only_fields) | getattr(self, "extension_field_names", set())
+        skipped = set(self.form_only_fields) | set(getattr(self, "extension_field_names", {}))
         for name, field in form._fields.items():
             if name in skipped or name == "csrf_token":
                 continue
@@ -212,7 +239,7 @@ class SecureModelView(LoginRequired, ModelView):
         """The model's rules, the screen's own checks, then each plugin's `validate`."""
         errors = record_errors(model)
         errors.update(self.check_form(form, model, is_created))
-        for extension in self.extensions:
+        for extension in self.active_extensions():
             for field_name, message in (extension.validate(form, model, is_created) or {}).items():
                 errors.setdefault(field_name, message)
         return errors
@@ -229,12 +256,12 @@ class SecureModelView(LoginRequired, ModelView):
         return False
 
     def on_model_change(self, form, model, is_created):
-        for extension in self.extensions:
+        for extension in self.active_extensions():
             extension.on_model_change(form, model, is_created)
 
     def after_record_saved(self, form, model, is_created):
         self.after_model_change(form, model, is_created)
-        for extension in self.extensions:
+        for extension in self.active_extensions():
             try:
                 extension.after_model_change(form, model, is_created)
             except Exception as error:  # noqa: BLE001 - the record is saved; say what failed
@@ -254,7 +281,7 @@ class SecureModelView(LoginRequired, ModelView):
 
     def record_panels(self, model):
         panels = []
-        for extension in self.extensions:
+        for extension in self.active_extensions():
             panel = extension.record_panel(self, model)
             if panel:
                 panels.append(panel)

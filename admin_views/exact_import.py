@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from sqlalchemy import or_, select
 
 from admin_views.base import SecureBaseView, SecureModelView
+from admin_views.exact_connection import ExactModuleView
 from backoffice.db import db
 from backoffice.models import Customer
 from exact_plugin.entities import ENTITIES, IMPORTABLE
@@ -41,7 +42,7 @@ def _connected_companies():
     return [company for company in companies.scalars() if company.is_connected]
 
 
-class ExactImportView(SecureBaseView):
+class ExactImportView(ExactModuleView, SecureBaseView):
     """The import pages of one entity: company choice, preview, progress and result."""
 
     @expose("/")
@@ -158,7 +159,7 @@ class StagedCustomerLoader(AjaxModelLoader):
             .order_by(StagedRecord.name).offset(offset or 0).limit(limit)).scalars().all()
 
 
-class CustomerMappingView(SecureModelView):
+class CustomerMappingView(ExactModuleView, SecureModelView):
     """Guide: "complete the mapping table to map the Exact customer to the Halo customer"."""
 
     can_view_details = False
@@ -250,7 +251,7 @@ def item_group_choices():
             for row in rows]
 
 
-class ItemGroupMappingView(SecureModelView):
+class ItemGroupMappingView(ExactModuleView, SecureModelView):
     """Guide: "select an item group from Exact and the corresponding product group in Halo"."""
 
     column_list = ("connection", "exact_code", "exact_description", "product_group")

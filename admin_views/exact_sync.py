@@ -9,6 +9,7 @@ from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 
 from admin_views.base import SecureBaseView
+from admin_views.exact_connection import ExactModuleView
 from backoffice import models as host
 from backoffice.db import db
 from exact_plugin.models import Binding
@@ -22,7 +23,7 @@ TEMPLATES = Blueprint("exact_sync_templates", __name__,
 EDIT_ENDPOINTS = {name: f"{name.lower()}.edit_view" for name in EXPORTS}
 
 
-class ExactSyncView(SecureBaseView):
+class ExactSyncView(ExactModuleView, SecureBaseView):
     @expose("/")
     def index(self):
         waiting = db.session.execute(db.select(OutboxEntry).order_by(OutboxEntry.id).limit(200)

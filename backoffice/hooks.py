@@ -19,6 +19,11 @@ class ModelViewExtension:
 
     model_name = None
 
+    def is_active(self):
+        """False while the plugin is switched off: the view then skips this extension (its form
+        fields, list columns, panels, buttons and save hooks) for the current request."""
+        return True
+
     def extra_form_fields(self, view):
         """Extra WTForms fields for the create/edit form: {attribute_name: UnboundField}.
 
@@ -74,7 +79,8 @@ def list_actions_for(view):
     """Every plugin's list-page buttons for a host view: [(label, url)]."""
     actions = []
     for extension in view_extensions(view.model.__name__):
-        actions.extend(extension.list_actions(view))
+        if extension.is_active():
+            actions.extend(extension.list_actions(view))
     return actions
 
 

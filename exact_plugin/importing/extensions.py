@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from backoffice import hooks
 from backoffice.db import db
 from exact_plugin import binder
+from exact_plugin.gate import WhileEnabled
 from exact_plugin.importing.models import DELETED, StagedRecord
 from exact_plugin.models import ExactConnection
 
@@ -20,7 +21,7 @@ LIST_IMPORTS = {"TaxRate": "tax_rates", "GLAccount": "gl_accounts", "Customer": 
 NOT_MAPPED = ""
 
 
-class ImportButton(hooks.ModelViewExtension):
+class ImportButton(WhileEnabled):
     def __init__(self, model_name, entity_name):
         self.model_name = model_name
         self.entity_name = entity_name
@@ -44,7 +45,7 @@ def vat_code_choices():
         for connection_id, exact_id, code, name, company in rows]
 
 
-class TaxRateMapping(hooks.ModelViewExtension):
+class TaxRateMapping(WhileEnabled):
     """Guide: "To map an existing tax rate to one in Exact edit the tax rate settings and choose
     the Exact company and the associated tax rate"."""
     model_name = "TaxRate"

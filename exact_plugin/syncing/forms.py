@@ -13,8 +13,8 @@ from wtforms.fields.choices import Choice
 from wtforms.widgets import html_params
 
 from backoffice.db import db
-from backoffice.hooks import ModelViewExtension
 from exact_plugin import binder
+from exact_plugin.gate import WhileEnabled
 from exact_plugin.syncing import companies, outbox
 from exact_plugin.syncing.rules import SYNC_STATES
 
@@ -64,7 +64,7 @@ class GenerateButtonField(Field):
         """Nothing to store on the record."""
 
 
-class SyncExtension(ModelViewExtension):
+class SyncExtension(WhileEnabled):
     """Company field, badge and list column, the same for every exported model."""
 
     def extra_form_fields(self, view):

@@ -20,7 +20,7 @@ def start_import(admin_client, auth, company, entity_name):
     return response.headers["Location"]
 
 
-def test_each_list_view_has_an_import_button_leading_to_the_company_choice(admin_client):
+def test_each_list_view_has_an_import_button_leading_to_the_company_choice(admin_client, exact_module_enabled):
     for list_url, entity_name in (("/admin/customer/", "customers"),
                                   ("/admin/product/", "products"),
                                   ("/admin/taxrate/", "tax_rates"),
@@ -35,12 +35,12 @@ def test_import_pages_require_login(client, app):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_company_choice_says_what_to_do_when_no_company_is_connected(admin_client):
+def test_company_choice_says_what_to_do_when_no_company_is_connected(admin_client, exact_module_enabled):
     page = admin_client.get("/admin/exact-import/customers/").get_data(as_text=True)
     assert "No Exact Online company is connected" in page
 
 
-def test_unknown_entity_is_not_found(admin_client):
+def test_unknown_entity_is_not_found(admin_client, exact_module_enabled):
     assert admin_client.get("/admin/exact-import/invoices/").status_code == 404
 
 
@@ -154,7 +154,7 @@ def test_item_group_mapping_sends_a_group_to_a_product_group(admin_client, auth,
     assert (mapping.exact_code, mapping.product_group_id) == (group.code, hardware.id)
 
 
-def test_starting_an_import_from_a_company_that_is_not_connected_is_refused(admin_client, auth):
+def test_starting_an_import_from_a_company_that_is_not_connected_is_refused(admin_client, auth, exact_module_enabled):
     from exact_plugin.models import ExactConnection
     company = ExactConnection(name="Not connected", location="sandbox", client_id="x")
     db.session.add(company)
@@ -177,7 +177,7 @@ def test_starting_a_second_import_while_one_runs_shows_the_running_one(
     assert db.session.execute(select(func.count()).select_from(ImportRun)).scalar() == 1
 
 
-def test_customer_mapping_without_both_sides_is_refused_with_a_message(admin_client, auth):
+def test_customer_mapping_without_both_sides_is_refused_with_a_message(admin_client, auth, exact_module_enabled):
     url = "/admin/exact_customer_mapping/new/"
     page = admin_client.post(url, data={"csrf_token": auth.csrf_token(url)}).get_data(
         as_text=True)
@@ -220,3 +220,26 @@ def test_an_item_group_mapped_twice_is_refused(admin_client, auth, connected_com
         "product_group": hardware.id}).get_data(as_text=True)
     assert "This item group is already mapped to product group Hardware" in page
     assert db.session.execute(select(func.count()).select_from(ItemGroupMapping)).scalar() == 1
+
+
+def test_while_the_module_is_disabled_no_exact_button_field_or_page_shows(admin_client):
+    for list_url in ("/admin/customer/", "/admin/product/", "/admin/taxrate/"):
+        page = admin_client.get(list_url).get_data(as_text=True)
+        assert "Import from Exact Online" not in page and "Exact Sync" not in page, list_url
+    form = admin_client.get("/admin/customer/new/").get_data(as_text=True)
+    assert "Exact Online company" not in form
+    tax_form = admin_client.get("/admin/taxrate/new/").get_data(as_text=True)
+    assert "Exact Online VAT code" not in tax_form
+    response = admin_client.get("/admin/exact-import/customers/")
+    assert response.status_code == 302 and "/login" not in response.headers["Location"]
+
+
+def test_a_customer_saved_while_the_module_is_disabled_is_not_queued_for_exact(admin_client,
+                                                                               auth):
+    from exact_plugin.syncing.models import OutboxEntry
+    url = "/admin/customer/new/"
+    response = admin_client.post(url, data={"name": "Offline Ltd", "accounting_id": "42",
+                                            "csrf_token": auth.csrf_token(url)})
+    assert response.status_code == 302
+    assert db.session.execute(select(func.count()).select_from(Customer)).scalar() == 1
+    assert db.session.execute(select(func.count()).select_from(OutboxEntry)).scalar() == 0

@@ -84,7 +84,7 @@ def test_edit_page_shows_the_sync_badge_with_the_reason_and_a_retry_button(admin
     assert "exact-sync-retry" in page
 
 
-def test_record_without_company_says_how_to_sync_it(admin_client, app):
+def test_record_without_company_says_how_to_sync_it(admin_client, app, exact_module_enabled):
     customer = make_customer()
     page = form_page(admin_client, f"/admin/customer/edit/?id={customer.id}")
     assert "choose an &#34;Exact Online company&#34;" in page or \
