@@ -9,12 +9,8 @@ from contextlib import contextmanager
 
 from flask import current_app
 
+from exact_plugin.locks import redis_key
 from jobs import get_redis
-
-
-def redis_key(*parts):
-    """A Redis key under the plugin's prefix."""
-    return ":".join([current_app.config.get("EXACT_REDIS_PREFIX", "exact"), *map(str, parts)])
 
 
 def lock_key(host_model, host_id):

@@ -10,7 +10,7 @@ import logging
 from flask import flash, has_request_context
 from markupsafe import Markup, escape
 
-from exact_plugin.syncing.locks import redis_key
+from exact_plugin.locks import redis_key
 from jobs import get_redis
 
 log = logging.getLogger(__name__)
