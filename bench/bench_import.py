@@ -24,9 +24,8 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
+from benchdb import database_url  # noqa: E402
 
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BENCH_DATABASE = "psa_bench_import"
 CHANGED_CUSTOMERS = 100
 # Per entity beyond the 1000-row pages: sync/Deleted, the empty last page when N is a
@@ -34,24 +33,13 @@ CHANGED_CUSTOMERS = 100
 CALL_ALLOWANCE = 3
 
 
-def database_url(backend, workdir):
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'bench.sqlite3'}"
-    import sqlalchemy as sa
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-
 
 def build_app(backend, workdir):
     from cryptography.fernet import Fernet
     from flask_migrate import upgrade
 
     from app import create_app
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(backend, workdir),
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(backend, workdir, BENCH_DATABASE),
                       "SECRET_KEY": "bench", "ENCRYPTION_KEY": Fernet.generate_key().decode(),
                       "REDIS_URL": None, "JOBS_ASYNC": False, "TESTING": True,
                       "INSTANCE_PATH": str(workdir)})

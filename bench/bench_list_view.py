@@ -20,27 +20,19 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchdb import fresh_postgres_url  # noqa: E402
 
 from app import create_app  # noqa: E402
 from backoffice.db import db  # noqa: E402
 from backoffice.models import Customer, TopLevel, User, utcnow  # noqa: E402
 from tests.conftest import csrf_token_from  # noqa: E402
 
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "psa_bench"
 TARGET_MS = 300
 BATCH = 10_000
 TOP_LEVELS = 100
 PASSWORD = "bench-password"
 
-
-def postgres_url():
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
 
 
 def sqlite_url(workdir):
@@ -168,7 +160,7 @@ def main():
     worst = 0.0
     with tempfile.TemporaryDirectory(prefix="psa_bench_") as workdir:
         for backend in args.backends.split(","):
-            url = sqlite_url(workdir) if backend == "sqlite" else postgres_url()
+            url = sqlite_url(workdir) if backend == "sqlite" else fresh_postgres_url(BENCH_DATABASE)
             medians = bench_backend(backend, url, workdir, args.customers, args.runs,
                                     args.with_plugins)
             worst = max(worst, *medians)

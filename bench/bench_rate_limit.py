@@ -24,27 +24,15 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
+from benchdb import database_url  # noqa: E402
 
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BENCH_DATABASE = "psa_bench_rate_limit"
 
-
-def database_url(backend, workdir):
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'bench.sqlite3'}"
-    import sqlalchemy as sa
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
 
 
 def app_config(args, workdir, sandbox_url):
     from cryptography.fernet import Fernet
-    return {"SQLALCHEMY_DATABASE_URI": database_url(args.backend, workdir),
+    return {"SQLALCHEMY_DATABASE_URI": database_url(args.backend, workdir, BENCH_DATABASE),
             "SECRET_KEY": "bench", "ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "REDIS_URL": args.redis_url, "JOBS_ASYNC": False, "TESTING": True,
             "INSTANCE_PATH": str(workdir), "EXACT_SANDBOX_URL": sandbox_url,

@@ -33,6 +33,7 @@ import redis as redis_lib
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
+from benchdb import fresh_postgres_url  # noqa: E402
 
 # Workers of the fault run retry and take over quickly (production defaults are minutes).
 FAST_WORKER_SETTINGS = {
@@ -303,18 +304,11 @@ def fault_run(app, sandbox, company, redis, invoices, customer_id, product_ids, 
 # -- the benchmark itself ------------------------------------------------------------------
 
 def bench_app(redis_url):
-    import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from app import create_app
-    admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text('DROP DATABASE IF EXISTS "psa_bench_sync" WITH (FORCE)'))
-        connection.execute(sa.text('CREATE DATABASE "psa_bench_sync"'))
-    engine.dispose()
     instance = tempfile.mkdtemp(prefix="bench-sync-")
-    return create_app({"SQLALCHEMY_DATABASE_URI": admin_url.rsplit("/", 1)[0] + "/psa_bench_sync",
+    return create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgres_url("psa_bench_sync"),
                        "INSTANCE_PATH": instance, "TESTING": True, "JOBS_ASYNC": True,
                        "REDIS_URL": redis_url}), upgrade
 
