@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchdb import fresh_postgres_url  # noqa: E402
+from bench.benchdb import fresh_postgres_url  # noqa: E402
 
 from app import create_app  # noqa: E402
 from backoffice.db import db  # noqa: E402

@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
-from benchdb import database_url  # noqa: E402
+from bench.benchdb import database_url  # noqa: E402
 
 BENCH_DATABASE = "psa_bench_rate_limit"
 

@@ -33,7 +33,7 @@ import redis as redis_lib
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
-from benchdb import fresh_postgres_url  # noqa: E402
+from bench.benchdb import fresh_postgres_url  # noqa: E402
 
 # Workers of the fault run retry and take over quickly (production defaults are minutes).
 FAST_WORKER_SETTINGS = {
