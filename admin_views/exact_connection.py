@@ -195,12 +195,15 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
             kwargs.update(company_page_context(model, request.args.get("choose") == "1"))
         return super().render(template, **kwargs)
 
+    def _company_gone(self):
+        flash("That Exact Online company no longer exists.", "error")
+        return redirect(url_for(".index_view"))
+
     @expose("/<int:company_id>/connect", methods=["POST"])
     def connect(self, company_id):
         company = db.session.get(ExactConnection, company_id)
         if company is None:
-            flash("That Exact Online company no longer exists.", "error")
-            return redirect(url_for(".index_view"))
+            return self._company_gone()
         if not company.client_secret or not company.base_url:
             flash("Fill in the Client secret and the Location (and save) before connecting.",
                   "error")
@@ -220,8 +223,7 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
     def choose_division(self, company_id):
         company = db.session.get(ExactConnection, company_id)
         if company is None:
-            flash("That Exact Online company no longer exists.", "error")
-            return redirect(url_for(".index_view"))
+            return self._company_gone()
         choose_again = url_for(".edit_view", id=company_id, choose=1)
         code = _int_or_none(request.form.get("division"))
         if code is None:

@@ -6,7 +6,7 @@ from backoffice.db import db
 from backoffice.models import Customer, Invoice
 from tests.backoffice import factories as f
 from tests.conftest import TEST_PASSWORD
-from tests.fixtures.browser import login_in_browser
+from tests.fixtures.browser import login_in_browser, pick_in_select2
 
 pytestmark = [pytest.mark.browser,
               # One backend is enough to drive the screens; the forms are tested on both.
@@ -17,14 +17,6 @@ pytestmark = [pytest.mark.browser,
 def app_config(app_config):
     # The host's screens alone: the plugin's pages have their own browser tests.
     return {**app_config, "PLUGINS": []}
-
-
-def pick_in_select2(page, field_id, search, choice):
-    """Choose `choice` in a Flask-Admin select2 field (ajax or not), as a user does."""
-    page.click(f"#s2id_{field_id} a.select2-choice")
-    if search:
-        page.fill("#select2-drop input.select2-input", search)
-    page.click(f"#select2-drop .select2-result-label:has-text('{choice}')")
 
 
 def save_form(page):

@@ -7,7 +7,7 @@ from backoffice.db import db
 from backoffice.models import Customer, Invoice, Product
 from tests.conftest import TEST_PASSWORD
 from tests.exact.sync_factories import FAST_RETRIES, enable_integration
-from tests.fixtures.browser import login_in_browser
+from tests.fixtures.browser import login_in_browser, pick_in_select2
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
@@ -16,14 +16,6 @@ pytestmark = [pytest.mark.browser,
 @pytest.fixture(autouse=True)
 def fast_retries(app_config):
     app_config.update(FAST_RETRIES)
-
-
-def pick_in_select2(page, field_id, search, choice):
-    """Choose `choice` in a Flask-Admin select2 field, as a user does."""
-    page.click(f"#s2id_{field_id} a.select2-choice")
-    if search:
-        page.fill("#select2-drop input.select2-input", search)
-    page.click(f"#select2-drop .select2-result-label:has-text('{choice}')")
 
 
 def save_and_stay(page):
