@@ -64,7 +64,8 @@ class ModelViewExtension:
 def _registry(app=None):
     app = app or current_app
     return app.extensions.setdefault("backoffice_hooks", {
-        "view_extensions": {}, "banner_sources": [], "admin_setups": []})
+        "view_extensions": {}, "banner_sources": [], "admin_setups": [],
+        "migration_locations": []})
 
 
 def register_view_extension(app, extension):
@@ -104,3 +105,12 @@ def register_admin_setup(app, setup):
 def run_admin_setups(admin, app):
     for setup in _registry(app)["admin_setups"]:
         setup(admin, app)
+
+
+def register_migrations(app, versions_dir):
+    """Add a plugin's Alembic branch (its `versions` folder) to `flask db upgrade`."""
+    _registry(app)["migration_locations"].append(str(versions_dir))
+
+
+def migration_locations(app=None):
+    return list(_registry(app)["migration_locations"])

@@ -36,7 +36,7 @@ CALL_ALLOWANCE = 3
 
 def build_app(backend, workdir):
     from cryptography.fernet import Fernet
-    from flask_migrate import upgrade
+    from backoffice.db import upgrade
 
     from app import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(backend, workdir, BENCH_DATABASE),

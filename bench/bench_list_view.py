@@ -57,7 +57,7 @@ def customer_rows(count, now):
 
 def fill(count):
     """Bulk inserts straight into the tables: no ORM objects, 10,000 rows per statement."""
-    from flask_migrate import upgrade
+    from backoffice.db import upgrade
     upgrade()
     db.session.execute(sa.insert(TopLevel.__table__), [{"name": f"Top level {n:03d}"}
                                                        for n in range(1, TOP_LEVELS + 1)])

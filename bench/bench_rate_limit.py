@@ -61,7 +61,7 @@ def worker(config, company_id, start_at, stop_at, results):
 
 
 def run(args, sandbox):
-    from flask_migrate import upgrade
+    from backoffice.db import upgrade
 
     from app import create_app
     from tests.fixtures.exact import connect_company

@@ -14,7 +14,7 @@ psa_bench_sync) and a private redis-server on a free port (never the shared 6379
    once with the right lines and totals, and that every host invoice shows its Exact number.
 
 The helpers here (PrivateRedis, WorkerPool, make_invoices, wait_until_synced,
-check_exact_invoices) are also used by tests/exact/test_sync_faults.py, which runs a smaller
+check_exact_invoices) are also used by tests/exact_plugin/syncing/test_faults.py, which runs a smaller
 fault run in the suite.
 """
 import argparse
@@ -304,7 +304,7 @@ def fault_run(app, sandbox, company, redis, invoices, customer_id, product_ids, 
 # -- the benchmark itself ------------------------------------------------------------------
 
 def bench_app(redis_url):
-    from flask_migrate import upgrade
+    from backoffice.db import upgrade
 
     from app import create_app
     instance = tempfile.mkdtemp(prefix="bench-sync-")

@@ -4,11 +4,19 @@
 Three parts, each with its own `init_app`: connection (OAuth, API client, companies),
 importing (Exact -> back office) and syncing (back office -> Exact).
 """
+from pathlib import Path
+
 from exact_plugin import models  # noqa: F401  (registers the tables)
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
 def init_app(app):
-    from exact_plugin import cli, connection, importing, syncing
+    from backoffice import hooks
+    from exact_plugin import admin, cli, connection, importing, syncing
+    hooks.register_migrations(app, MIGRATIONS)
+    admin.init_app(app)
     cli.init_app(app)
     connection.init_app(app)
     importing.init_app(app)

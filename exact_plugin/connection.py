@@ -59,7 +59,7 @@ def init_app(app):
     oauth.quiet_secret_logging()
     app.register_blueprint(oauth.create_blueprint())
     hooks.register_banner_source(app, needs_reconnect_banners)
-    from admin_views.exact_connection import add_views
+    from exact_plugin.admin.companies import add_views
     hooks.register_admin_setup(app, add_views)
     from jobs import register_periodic_job
     # Daily, at a quiet hour (UTC).

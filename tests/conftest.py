@@ -37,7 +37,7 @@ def _postgres_url(worker_name):
 def database_urls(tmp_path_factory):
     """One migrated database per backend for the whole session."""
     from app import create_app
-    from flask_migrate import upgrade
+    from backoffice.db import upgrade
 
     # One database per test process, so parallel runs on one machine never drop each other's.
     worker = f'{os.environ.get("PYTEST_XDIST_WORKER", "main")}_{os.getpid()}'

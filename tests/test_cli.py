@@ -7,7 +7,7 @@ from backoffice.db import db
 from backoffice.models import (Customer, GLAccount, Invoice, InvoiceLine, Product, ProductGroup,
                                Site, TaxRate, TopLevel, User)
 from backoffice.cli import login_problem
-from tests.backoffice.factories import count
+from tests.factories import count
 
 
 def users():

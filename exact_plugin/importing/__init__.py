@@ -19,5 +19,5 @@ def init_app(app):
 
 
 def _add_admin_views(admin, app):
-    from admin_views import exact_import
+    from exact_plugin.admin import imports as exact_import
     exact_import.add_views(admin)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from backoffice.db import db
 from backoffice.models import utcnow
-from exact_plugin.importing.bulk import among, insert_rows, relax_durability, update_ids
+from exact_plugin.importing.sql import among, insert_rows, relax_durability, update_ids
 from exact_plugin.importing.models import APPLIED, FAILED, StagedRecord
 from exact_plugin.importing.planner import CONFLICT, CREATE, MATCH, UPDATE, plan_batch
 from exact_plugin.models import Binding

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from backoffice.db import db
-from exact_plugin.importing.bulk import among
+from exact_plugin.importing.sql import among
 from exact_plugin.models import Binding
 
 CREATE = "create"

@@ -19,7 +19,7 @@ from exact_plugin.entities import entity as entity_spec
 from exact_plugin.errors import ExactError
 from exact_plugin.importing import apply as applying
 from exact_plugin.importing import staging
-from exact_plugin.importing.bulk import refresh_statistics
+from exact_plugin.importing.sql import refresh_statistics
 from exact_plugin.importing.models import (APPLYING, DONE, FAILED, FETCHING, OPEN_STATES,
                                            PENDING, READY, SKIPPED, STOPPED, ImportRun,
                                            StagedRecord, SyncCursor)

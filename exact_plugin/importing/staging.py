@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from backoffice.db import db
 from backoffice.models import utcnow
-from exact_plugin.importing.bulk import among, insert_rows, refresh_statistics, relax_durability
+from exact_plugin.importing.sql import among, insert_rows, refresh_statistics, relax_durability
 from exact_plugin.importing.models import DELETED, PENDING, StagedRecord, SyncCursor
 from exact_plugin.mappers.inbound import is_customer, record_json, text
 from exact_plugin.models import Binding

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from backoffice.db import db
 from backoffice.models import Customer, GLAccount, Product, Site, TaxRate
-from exact_plugin.importing.bulk import among, insert_rows
+from exact_plugin.importing.sql import among, insert_rows
 from exact_plugin.importing.models import StagedRecord
 from exact_plugin.mappers import inbound
 from exact_plugin.models import Binding, ExactConnection, ItemGroupMapping

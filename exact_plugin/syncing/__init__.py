@@ -48,5 +48,5 @@ def init_app(app):
 
 
 def _add_admin_views(admin, app):
-    from admin_views import exact_sync
+    from exact_plugin.admin import sync as exact_sync
     exact_sync.add_views(admin)

@@ -125,7 +125,7 @@ def outcome_of_error(exc, binding):
     return Outcome("failed", exc.message)
 
 
-# The company's page (admin_views/exact_connection.py); a path, as jobs have no request.
+# The company's page (exact_plugin/admin/companies.py); a path, as jobs have no request.
 COMPANY_PAGE = "/admin/exact/companies/edit/?id={id}"
 
 

@@ -1,7 +1,7 @@
 """Products, product groups, tax rates and GL accounts: bad input refused, nothing written."""
 from backoffice.db import db
 from backoffice.models import GLAccount, Product, ProductGroup, TaxRate, TopLevel
-from tests.backoffice import factories as f
+from tests import factories as f
 
 
 def test_product_is_created_with_its_accounting_id(admin_client):

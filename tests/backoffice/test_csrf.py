@@ -6,7 +6,7 @@ import pytest
 from admin_views.backoffice_views import SCREENS
 from backoffice.db import db
 from backoffice.models import Customer, Product, Site, TopLevel
-from tests.backoffice import factories as f
+from tests import factories as f
 
 # Tokens do not depend on the database: one backend is enough here.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.backoffice import factories as f
+from tests import factories as f
 
 POST_FORM = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.I | re.S)
 

@@ -2,7 +2,7 @@
 written."""
 from backoffice.db import db
 from backoffice.models import Customer, Site
-from tests.backoffice import factories as f
+from tests import factories as f
 
 NEW = "/admin/customer/new/"
 

@@ -1,5 +1,5 @@
 """The admin home page and the master page every admin page shares."""
-from tests.backoffice import factories as f
+from tests import factories as f
 
 
 def test_home_page_links_every_screen_of_the_menu(admin_client):

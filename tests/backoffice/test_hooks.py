@@ -3,7 +3,7 @@ import pytest
 
 from backoffice.db import db
 from backoffice.models import Customer
-from tests.backoffice import factories as f
+from tests import factories as f
 
 # The hooks do not depend on the database: one backend is enough here.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from backoffice.db import db
 from backoffice.models import Invoice, InvoiceLine
-from tests.backoffice import factories as f
+from tests import factories as f
 
 NEW = "/admin/invoice/new/"
 

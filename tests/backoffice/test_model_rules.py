@@ -9,7 +9,7 @@ from admin_views import base
 from backoffice.db import db
 from backoffice.models import (Customer, InvalidValue, Invoice, InvoiceLine, Product, Site,
                                TaxRate, integrity_error_field)
-from tests.backoffice import factories as f
+from tests import factories as f
 
 
 def database_refusal(statement, rows):

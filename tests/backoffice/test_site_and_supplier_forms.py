@@ -1,7 +1,7 @@
 """The site and supplier screens: bad input refused on its field, nothing written."""
 from backoffice.db import db
 from backoffice.models import Site, Supplier
-from tests.backoffice import factories as f
+from tests import factories as f
 
 
 def test_site_added_for_a_customer_without_sites_becomes_its_main_site(admin_client):

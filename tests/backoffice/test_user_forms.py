@@ -3,7 +3,7 @@ import pytest
 
 from backoffice.db import db
 from backoffice.models import User
-from tests.backoffice import factories as f
+from tests import factories as f
 
 # Password handling does not depend on the database: one backend is enough here (the unique
 # login is a constraint like the others, tested on both in test_model_rules.py and the forms).

@@ -4,7 +4,7 @@ import pytest
 
 from backoffice.db import db
 from backoffice.models import Customer, Invoice
-from tests.backoffice import factories as f
+from tests import factories as f
 from tests.conftest import TEST_PASSWORD
 from tests.fixtures.browser import login_in_browser, pick_in_select2
 

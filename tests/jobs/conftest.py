@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from backoffice.db import db
 from backoffice.models import Invoice
-from tests.backoffice import factories
+from tests import factories
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from sqlalchemy import or_, select
 
 from admin_views.base import SecureBaseView, SecureModelView
-from admin_views.exact_connection import ExactModuleView
+from exact_plugin.admin.companies import ExactModuleView
 from backoffice.db import db
 from backoffice.models import Customer
 from exact_plugin.entities import ENTITIES, IMPORTABLE

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 
 from admin_views.base import SecureBaseView
-from admin_views.exact_connection import ExactModuleView
+from exact_plugin.admin.companies import ExactModuleView
 from backoffice import models as host
 from backoffice.db import db
 from exact_plugin.models import Binding

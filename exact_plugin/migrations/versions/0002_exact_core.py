@@ -1,7 +1,7 @@
 """exact plugin core
 
 Revision ID: 0002_exact_core
-Revises: 0001_backoffice
+Revises: (first revision of the exact_plugin branch; depends on 0001_backoffice)
 Create Date: 2026-11-26 13:29:30.248183
 
 """
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002_exact_core'
-down_revision = '0001_backoffice'
-branch_labels = None
-depends_on = None
+down_revision = None
+branch_labels = ('exact_plugin',)
+depends_on = '0001_backoffice'
 
 
 def upgrade():

@@ -8,7 +8,7 @@ from backoffice.db import db
 from backoffice.models import (Customer, GLAccount, Invoice, InvoiceLine, Product, ProductGroup,
                                TaxRate)
 from exact_plugin.models import Binding, ItemGroupMapping
-from tests.exact.import_factories import (binding_of, exact_gl_account, exact_item,
+from tests.exact_plugin.import_factories import (binding_of, exact_gl_account, exact_item,
                                           exact_vat_code, guid, import_staged, offline_company,
                                           staged)
 

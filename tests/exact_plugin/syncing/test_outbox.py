@@ -15,7 +15,7 @@ from exact_plugin.syncing import jobs as sync_jobs
 from exact_plugin.syncing import outbox
 from exact_plugin.syncing.models import OutboxEntry
 from jobs import get_redis
-from tests.exact.sync_factories import (assign, enable_integration, make_company, make_customer,
+from tests.exact_plugin.sync_factories import (assign, enable_integration, make_company, make_customer,
                                         make_invoice, make_product)
 
 

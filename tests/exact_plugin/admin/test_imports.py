@@ -9,7 +9,7 @@ from exact_plugin.importing import runs
 from exact_plugin.importing.models import ImportRun, StagedRecord
 from exact_plugin.models import Binding, ItemGroupMapping
 from tests.conftest import csrf_token_from
-from tests.exact.import_factories import customer
+from tests.exact_plugin.import_factories import customer
 
 
 def start_import(admin_client, auth, company, entity_name):

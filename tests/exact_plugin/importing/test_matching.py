@@ -12,7 +12,7 @@ from exact_plugin.importing import apply as applying
 from exact_plugin.importing import runs
 from exact_plugin.importing.models import APPLIED, FAILED, PENDING
 from exact_plugin.importing.session import ORIGIN_KEY
-from tests.exact.import_factories import (binding_of, customer, exact_account, import_staged,
+from tests.exact_plugin.import_factories import (binding_of, customer, exact_account, import_staged,
                                           map_customer, offline_company, staged)
 
 

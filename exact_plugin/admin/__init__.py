@@ -1,0 +1,15 @@
+"""The plugin's own admin screens (Flask-Admin views and templates), added to the host's admin
+through `hooks.register_admin_setup`: companies and the outbound log (companies.py), imports
+(imports.py), the sync page (sync.py). Templates live in exact_plugin/admin/templates/exact/.
+"""
+from pathlib import Path
+
+from flask import Blueprint
+
+templates = Blueprint("exact_admin_templates", __name__,
+                      template_folder=str(Path(__file__).parent / "templates"))
+
+
+def init_app(app):
+    if templates.name not in app.blueprints:
+        app.register_blueprint(templates)
