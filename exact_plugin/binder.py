@@ -36,3 +36,25 @@ def bind(connection_id, host_model, host_id, *, exact_id=None, exact_code=None, 
     for name, value in fields.items():
         setattr(binding, name, value)
     return binding
+
+
+def host_ids_by_exact_id(connection_id, host_model, exact_ids):
+    """{Exact ID: host id} of the records of one company bound to these Exact IDs (one query)."""
+    from exact_plugin.importing.sql import among
+    exact_ids = [exact_id for exact_id in set(exact_ids) if exact_id]
+    if not exact_ids:
+        return {}
+    return dict(db.session.execute(db.select(Binding.exact_id, Binding.host_id).where(
+        Binding.connection_id == connection_id, Binding.host_model == host_model,
+        among(Binding.exact_id, exact_ids))).all())
+
+
+def host_ids_by_exact_code(connection_id, host_model, codes):
+    """{Exact code: host id} of the records of one company bound to these codes (one query)."""
+    from exact_plugin.importing.sql import among
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return dict(db.session.execute(db.select(Binding.exact_code, Binding.host_id).where(
+        Binding.connection_id == connection_id, Binding.host_model == host_model,
+        among(Binding.exact_code, codes))).all())

@@ -19,7 +19,7 @@ from admin_views.base import SecureBaseView, SecureModelView
 from exact_plugin.admin.companies import ExactModuleView
 from backoffice.db import db
 from backoffice.models import Customer
-from exact_plugin.entities import ENTITIES, IMPORTABLE
+from exact_plugin import entities
 from exact_plugin.importing import runs
 from exact_plugin.importing.models import (DONE, FAILED, OPEN_STATES, READY, STOPPED,
                                            ImportRun, StagedRecord)
@@ -32,9 +32,10 @@ TEMPLATES = "exact/import/"
 
 
 def _spec_or_404(entity_name):
-    if entity_name not in IMPORTABLE:
+    found = {spec.name: spec for spec in entities.importable()}
+    if entity_name not in found:
         abort(404)
-    return ENTITIES[entity_name]
+    return found[entity_name]
 
 
 def _connected_companies():
@@ -48,7 +49,7 @@ class ExactImportView(ExactModuleView, SecureBaseView):
     @expose("/")
     def index(self):
         return self.render(TEMPLATES + "index.html",
-                           entities=[ENTITIES[name] for name in IMPORTABLE],
+                           entities=entities.importable(),
                            runs=db.session.execute(select(ImportRun).order_by(
                                ImportRun.id.desc()).limit(20)).scalars().all())
 
@@ -77,7 +78,7 @@ class ExactImportView(ExactModuleView, SecureBaseView):
     def run(self, run_id):
         run = self._run_or_404(run_id)
         page = max(request.args.get("page", 1, type=int), 1)
-        context = {"run": run, "spec": ENTITIES[run.entity]}
+        context = {"run": run, "spec": entities.entity(run.entity)}
         if run.state == READY:
             context.update(self._preview(run, page))
         if run.state in (DONE, STOPPED):
@@ -126,8 +127,7 @@ class ExactImportView(ExactModuleView, SecureBaseView):
 
 def _host_names(entity_name, rows):
     """{host id: name} of the host records the preview rows go to, in one query."""
-    from exact_plugin.importing.targets import TARGETS
-    target = TARGETS[entity_name]
+    target = entities.entity(entity_name).importing
     host_ids = {row.plan_host_id for row in rows if row.plan_host_id}
     if not host_ids:
         return {}

@@ -15,12 +15,12 @@ from backoffice.db import db
 from exact_plugin.models import Binding
 from exact_plugin.syncing import jobs, product_ids
 from exact_plugin.syncing.models import OutboxEntry
-from exact_plugin.syncing.rules import EXPORTS, SYNC_STATES
+from exact_plugin.entities import export_of, exported
+from exact_plugin.syncing.states import BADGES, FAILED
 
 TEMPLATES = Blueprint("exact_sync_templates", __name__,
                       template_folder=str(Path(__file__).parent / "templates"))
 # Where the Retry button sends the admin back to when no page is given.
-EDIT_ENDPOINTS = {name: f"{name.lower()}.edit_view" for name in EXPORTS}
 
 
 class ExactSyncView(ExactModuleView, SecureBaseView):
@@ -29,14 +29,14 @@ class ExactSyncView(ExactModuleView, SecureBaseView):
         waiting = db.session.execute(db.select(OutboxEntry).order_by(OutboxEntry.id).limit(200)
                                      ).scalars().all()
         failed = db.session.execute(db.select(Binding).filter(
-            Binding.host_model.in_(list(EXPORTS)), Binding.sync_state == "failed"
+            Binding.host_model.in_(list(exported())), Binding.sync_state == FAILED
         ).order_by(Binding.updated_at.desc()).limit(200)).scalars().all()
         return self.render("exact/sync/index.html", waiting=waiting, failed=failed,
-                           states=SYNC_STATES, records=_records_named(waiting, failed))
+                           states=BADGES, records=_records_named(waiting, failed))
 
     @expose("/retry/<host_model>/<int:host_id>", methods=["POST"])
     def retry(self, host_model, host_id):
-        if host_model not in EXPORTS:
+        if export_of(host_model) is None:
             flash(f"{host_model} records are not synced to Exact Online.", "error")
             return redirect(url_for(".index"))
         record = db.session.get(getattr(host, host_model), host_id)
@@ -44,7 +44,7 @@ class ExactSyncView(ExactModuleView, SecureBaseView):
             flash(f"{host_model} {host_id} no longer exists.", "error")
             return redirect(url_for(".index"))
         jobs.retry_record(host_model, host_id)
-        flash(f"{EXPORTS[host_model].label} '{record}' is queued to be sent to Exact Online "
+        flash(f"{export_of(host_model).label} '{record}' is queued to be sent to Exact Online "
               f"again.", "info")
         return redirect(_back_to(host_model, host_id))
 
@@ -57,7 +57,7 @@ def _back_to(host_model, host_id):
     target = request.form.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for(EDIT_ENDPOINTS[host_model], id=host_id)
+    return url_for(f"{host_model.lower()}.edit_view", id=host_id)
 
 
 def _records_named(waiting, failed):

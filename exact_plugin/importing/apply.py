@@ -20,6 +20,7 @@ from exact_plugin.importing.sql import among, insert_rows, relax_durability, upd
 from exact_plugin.importing.models import APPLIED, FAILED, StagedRecord
 from exact_plugin.importing.planner import CONFLICT, CREATE, MATCH, UPDATE, plan_batch
 from exact_plugin.models import Binding
+from exact_plugin.syncing.states import SYNCED
 
 STAGED = StagedRecord.__table__
 BINDINGS = Binding.__table__
@@ -141,7 +142,7 @@ def _write_bindings(ctx, written):
     existing = dict(db.session.execute(select(Binding.host_id, Binding.id).where(
         Binding.connection_id == ctx.connection_id, Binding.host_model == ctx.target.host_model,
         among(Binding.host_id, [host_id for *_rest, host_id in written]))).all())
-    state = {"sync_state": "synced", "last_synced_at": now, "last_error": None,
+    state = {"sync_state": SYNCED, "last_synced_at": now, "last_error": None,
              "deleted_in_exact": False, "updated_at": now}
     inserts, updates = [], []
     for row, _plan, _mapped, host_id in written:

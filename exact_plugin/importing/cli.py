@@ -5,11 +5,27 @@ import click
 
 from backoffice.db import db
 from exact_plugin.cli import exact_cli
-from exact_plugin.entities import IMPORTABLE, entity
+from exact_plugin import entities
+from exact_plugin.entities import entity
 from exact_plugin.importing.models import DONE, FAILED, StagedRecord
 from exact_plugin.models import ExactConnection
 
 SHOWN_FAILURES = 20
+
+
+class ImportableEntity(click.Choice):
+    """The names of the importable entities, read from the registry when the command runs."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self):
+        return tuple(spec.name for spec in entities.importable())
+
+    @choices.setter
+    def choices(self, _value):
+        pass
 
 
 def register():
@@ -18,7 +34,7 @@ def register():
 
 
 @click.command("import")
-@click.argument("entity_name", metavar="ENTITY", type=click.Choice(IMPORTABLE))
+@click.argument("entity_name", metavar="ENTITY", type=ImportableEntity())
 @click.option("--company", "company_id", type=int, required=True,
               help="Id of the Exact Online company (as listed under Exact Online companies).")
 @click.option("--all", "full", is_flag=True,

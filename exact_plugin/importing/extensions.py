@@ -10,14 +10,11 @@ from wtforms.fields.choices import SelectChoice
 
 from backoffice import hooks
 from backoffice.db import db
-from exact_plugin import binder
+from exact_plugin import binder, entities
 from exact_plugin.gate import WhileEnabled
 from exact_plugin.importing.models import DELETED, StagedRecord
 from exact_plugin.models import ExactConnection
 
-# Host model -> the entity its list view imports.
-LIST_IMPORTS = {"TaxRate": "tax_rates", "GLAccount": "gl_accounts", "Customer": "customers",
-                "Product": "products"}
 NOT_MAPPED = ""
 
 
@@ -104,7 +101,8 @@ def _chosen(value):
 
 
 def register(app):
-    for model_name, entity_name in LIST_IMPORTS.items():
-        hooks.register_view_extension(app, ImportButton(model_name, entity_name))
+    for spec in entities.importable():
+        if spec.importing.list_button:
+            hooks.register_view_extension(app, ImportButton(spec.host_model, spec.name))
     hooks.register_view_extension(app, TaxRateMapping())
 

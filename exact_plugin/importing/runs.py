@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from backoffice.db import db
 from backoffice.models import utcnow
+from exact_plugin import entities
 from exact_plugin.entities import entity as entity_spec
 from exact_plugin.errors import ExactError
 from exact_plugin.importing import apply as applying
@@ -25,16 +26,10 @@ from exact_plugin.importing.models import (APPLYING, DONE, FAILED, FETCHING, OPE
                                            StagedRecord, SyncCursor)
 from exact_plugin.importing.planner import PlanContext, plan_batch
 from exact_plugin.importing.session import importing_session
-from exact_plugin.importing.targets import TARGETS
-from exact_plugin.importing.tax_rates import remove_unused_tax_rates
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
-# Read before an entity, because its records refer to them (items to item groups).
-FETCH_FIRST = {"products": ("item_groups",)}
-# Entities kept in step by the periodic job once imported (they have a sync endpoint).
-KEPT_IN_STEP = ("gl_accounts", "customers", "products")
 PERIODIC_INTERVAL = 15 * 60
 DAILY = 24 * 60 * 60
 # A large first import waits on Exact's rate limit (60 calls a minute, reference §4).
@@ -153,7 +148,7 @@ def fetch_run(run, echo=None):
         if echo:
             echo(f"Read {count} new or changed {label} from Exact")
 
-    for name in FETCH_FIRST.get(run.entity, ()) + (run.entity,):
+    for name in entity_spec(run.entity).importing.fetch_first + (run.entity,):
         staged, deleted = staging.fetch(client, run.connection_id, entity_spec(name),
                                         full=run.full,
                                         on_page=progress if name == run.entity else None)
@@ -179,7 +174,7 @@ def _batches(run, statuses):
 
 
 def plan_context(run):
-    return PlanContext(connection_id=run.connection_id, target=TARGETS[run.entity],
+    return PlanContext(connection_id=run.connection_id, target=entity_spec(run.entity).importing,
                        duplicate_codes=staging.duplicate_codes(run.connection_id, run.entity))
 
 
@@ -225,8 +220,9 @@ def apply_run(run, echo=None):
                 run = db.session.get(ImportRun, run_id)
                 echo(f"Imported {run.done} of {run.total} ({run.failed} failed)")
         run = db.session.get(ImportRun, run_id)
-        if run.entity == "tax_rates":
-            run.notes = json.dumps(remove_unused_tax_rates())
+        after_apply = ctx.target.after_apply
+        if after_apply is not None:
+            run.notes = json.dumps(after_apply())
         run.state, run.finished_at = DONE, utcnow()
         run.message = result_sentence(run)
         db.session.commit()
@@ -248,6 +244,11 @@ def import_now(connection_id, entity_name, *, full=False, echo=None):
     return db.session.get(ImportRun, run_id)
 
 
+def kept_in_step():
+    """Entities the periodic job keeps in step once imported: those with a sync endpoint."""
+    return [spec.name for spec in entities.importable() if spec.incremental]
+
+
 def periodic_import():
     """Keep imported entities in step: every connected company, every entity imported before."""
     from exact_plugin.connection import connected_connections
@@ -255,19 +256,21 @@ def periodic_import():
         for connection in connected_connections():
             imported = set(db.session.execute(select(SyncCursor.entity).where(
                 SyncCursor.connection_id == connection.id)).scalars())
-            for entity_name in KEPT_IN_STEP:
+            for entity_name in kept_in_step():
                 if entity_name in imported and running_run(connection.id, entity_name) is None:
                     import_now(connection.id, entity_name)
 
 
-def daily_tax_rates():
-    """Guide: "Import tax rates daily" imports the latest tax rates in the daily run."""
+def daily_imports():
+    """Guide: "Import tax rates daily": the entities a company's setting asks to import daily."""
     from exact_plugin.connection import connected_connections
     with app_context():
         for connection in connected_connections():
-            wanted = connection.import_tax_rates_daily
-            if wanted and running_run(connection.id, "tax_rates") is None:
-                import_now(connection.id, "tax_rates")
+            for spec in entities.importable():
+                wanted = spec.importing.daily_setting and \
+                    getattr(connection, spec.importing.daily_setting)
+                if wanted and running_run(connection.id, spec.name) is None:
+                    import_now(connection.id, spec.name)
 
 
 def running_run(connection_id, entity_name):
@@ -283,5 +286,5 @@ def register_jobs(app):
     import jobs
     jobs.register_periodic_job(app, "exact-import-keep-in-step", periodic_import,
                                interval=PERIODIC_INTERVAL)
-    jobs.register_periodic_job(app, "exact-import-tax-rates-daily", daily_tax_rates,
+    jobs.register_periodic_job(app, "exact-import-tax-rates-daily", daily_imports,
                                interval=DAILY)

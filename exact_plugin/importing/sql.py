@@ -5,7 +5,7 @@ one statement per row, and a multi-row INSERT spends its time in parameter parsi
 streams the rows in one go, many times faster. COPY skips SQLAlchemy's Python-side column
 defaults, so they are filled in here first.
 """
-from sqlalchemy import ARRAY, any_, bindparam, text
+from sqlalchemy import ARRAY, any_, bindparam, select, text
 
 from backoffice.db import db
 
@@ -106,3 +106,14 @@ def relax_durability():
 
 def _is_postgresql():
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def ids_by(column, values):
+    """{value: [row ids]} for the rows whose `column` is one of `values` (one query)."""
+    found = {}
+    values = [value for value in set(values) if value]
+    if values:
+        for row_id, value in db.session.execute(
+                select(column.table.c.id, column).where(among(column, values))):
+            found.setdefault(value, []).append(row_id)
+    return found

@@ -17,18 +17,11 @@ from backoffice.db import db
 from backoffice.models import utcnow
 from exact_plugin.importing.sql import among, insert_rows, refresh_statistics, relax_durability
 from exact_plugin.importing.models import DELETED, PENDING, StagedRecord, SyncCursor
-from exact_plugin.mappers.inbound import is_customer, record_json, text
+from exact_plugin.entities import PLAIN, SYNC
+from exact_plugin.mappers.inbound import record_json, text
 from exact_plugin.models import Binding
 
 STAGED = StagedRecord.__table__
-
-# Which fetched records belong to an entity: Exact's Accounts are customers, suppliers and
-# prospects alike; only Status C are customers (reference §6.1).
-BELONGS = {"customers": is_customer}
-
-# The name an admin recognises a record by, per entity.
-NAME_FIELD = {"customers": "Name"}
-DEFAULT_NAME_FIELD = "Description"
 
 
 PREFETCH_PAGES = 2
@@ -102,7 +95,7 @@ def fetch(client, connection_id, spec, *, full=False, on_page=None):
     staged = 0
     # Exact: only Timestamp may be filtered on; Int64 literals need the L suffix (reference
     # §6.7, §3.2).
-    pages = prefetched(client.iter_pages(spec.sync_path, select=spec.select + ("Timestamp",),
+    pages = prefetched(client.iter_pages(spec.sync_path, select=spec.fields(SYNC) + ("Timestamp",),
                                          filter=f"Timestamp gt {int(cursor.timestamp)}L"))
     for number, page in enumerate(pages, start=1):
         staged += stage_page(connection_id, spec, page)
@@ -124,7 +117,7 @@ def _timestamp(row):
 def _fetch_whole(client, connection_id, spec, on_page):
     """Read a small entity completely; records no longer in Exact are marked deleted."""
     seen, staged = set(), 0
-    for page in client.iter_pages(spec.endpoint, select=spec.select):
+    for page in client.iter_pages(spec.endpoint, select=spec.fields(PLAIN)):
         staged += stage_page(connection_id, spec, page)
         seen.update(text(row.get(spec.key)) for row in page)
         db.session.commit()
@@ -199,11 +192,10 @@ def stage_page(connection_id, spec, page):
 
 def _latest_by_id(spec, page):
     """Exact: a sync feed may hold the same ID twice; keep the highest Timestamp (§6.7)."""
-    belongs = BELONGS.get(spec.name, lambda record: True)
     latest = {}
     for record in page:
         exact_id = text(record.get(spec.key))
-        if not exact_id or not belongs(record):
+        if not exact_id or not spec.is_record(record):
             continue
         if exact_id not in latest or _timestamp(record) >= _timestamp(latest[exact_id]):
             latest[exact_id] = record
@@ -212,7 +204,7 @@ def _latest_by_id(spec, page):
 
 def _staged_row(spec, record):
     data, data_hash = record_json(record)
-    name = text(record.get(NAME_FIELD.get(spec.name, DEFAULT_NAME_FIELD)))
+    name = text(record.get(spec.name_field))
     code = text(record.get(spec.natural_key))
     return {"code": code[:60] if code else None, "name": name[:255] if name else None,
             "data": data, "data_hash": data_hash, "exact_timestamp": _timestamp(record) or None}
@@ -226,10 +218,4 @@ def duplicate_codes(connection_id, entity_name):
             StagedRecord.code.is_not(None), StagedRecord.status != DELETED)
         .group_by(StagedRecord.code).having(func.count() > 1)).scalars())
 
-
-def staged_counts(connection_id, entity_name):
-    rows = db.session.execute(select(StagedRecord.status, func.count()).where(
-        StagedRecord.connection_id == connection_id, StagedRecord.entity == entity_name)
-        .group_by(StagedRecord.status)).all()
-    return {status: count for status, count in rows}
 

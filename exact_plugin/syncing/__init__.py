@@ -36,7 +36,7 @@ def init_app(app):
         app.config.setdefault(name, env_int(name, default))
     app.extensions["exact_sync"] = {}
     outbox.install_listeners()
-    for extension in forms.EXTENSIONS:
+    for extension in forms.extensions():
         hooks.register_view_extension(app, extension())
     hooks.register_banner_source(app, notices.pending_banners)
     hooks.register_admin_setup(app, _add_admin_views)

@@ -7,7 +7,8 @@ customers, products and suppliers"); a new invoice gets its customer's company.
 """
 from backoffice.db import db
 from exact_plugin import binder, connection
-from exact_plugin.models import Binding, ExactConnection
+from exact_plugin.entities import export_of
+from exact_plugin.models import ExactConnection
 
 
 def integration_enabled():
@@ -21,12 +22,23 @@ def company_of(host_model, host_id):
 
 
 def default_company_for(host_model, record=None):
-    """The company a new record of this kind goes to when nobody chose one."""
-    if host_model == "Invoice" and record is not None and record.customer_id:
-        customer_company = company_of("Customer", record.customer_id)
-        if customer_company is not None:
-            return customer_company
+    """The company a new record of this kind goes to when nobody chose one: the company of
+    the record it points to when its entity says so (an invoice: its customer's), else the
+    integration's default."""
+    spec = export_of(host_model)
+    if spec is not None and spec.company_from and record is not None:
+        other_model, attribute = spec.company_from
+        other_id = getattr(record, attribute)
+        other_company = company_of(other_model, other_id) if other_id else None
+        if other_company is not None:
+            return other_company
     return connection.default_connection()
+
+
+def connection_syncs(connection, host_model):
+    """Whether this company is set to sync this kind of record (guide: "Entities to sync")."""
+    spec = export_of(host_model)
+    return bool(spec and connection is not None and getattr(connection, spec.setting, False))
 
 
 def assign_default_company(host_model, host_id):
@@ -55,19 +67,6 @@ def companies():
     """Every connection an admin can pick, by name."""
     return db.session.execute(db.select(ExactConnection).order_by(ExactConnection.name)
                               ).scalars().all()
-
-
-def bindings_by_record(host_model, host_ids):
-    """{host id: [bindings]} for a page of records (one query)."""
-    result = {}
-    if not host_ids:
-        return result
-    rows = db.session.execute(db.select(Binding).filter(
-        Binding.host_model == host_model, Binding.host_id.in_(list(host_ids))
-    ).order_by(Binding.id)).scalars()
-    for binding in rows:
-        result.setdefault(binding.host_id, []).append(binding)
-    return result
 
 
 def _host_record(host_model, host_id):

@@ -28,26 +28,17 @@ from exact_plugin.errors import (ExactError, ExactRateLimited, ExactTransientErr
                                  ExactValidationError, LocalValidationError, NeedsReconnect,
                                  NotConnected)
 from exact_plugin.mappers import outbound
-from exact_plugin.models import OutboundRequest
+from exact_plugin.entities import export_of
 from exact_plugin.syncing import locks, notices, validation
+from exact_plugin.syncing.companies import connection_syncs
 from exact_plugin.syncing.models import ExportState
-from exact_plugin.syncing.rules import (EXPORTS, INVOICE_LINES, PRINTED_INVOICES,
-                                        connection_syncs)
+from exact_plugin.syncing.states import FAILED, NOT_SYNCED, QUEUED, SYNCED
 
 log = logging.getLogger(__name__)
 
 # Our own services failing for a moment: transient, retried like a 503.
 INFRASTRUCTURE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                          sqlalchemy.exc.OperationalError)
-
-# Exact: "Assign - Invoice Number" must be "Entry" for Exact to number the invoice when it is
-# created (guide: "Set Invoice numbers to be the same"; reference §7).
-NUMBER_AT_PRINTING = (
-    "Exact Online did not assign an invoice number when the invoice was created: the division "
-    "numbers invoices when they are printed. To give the invoice the same number in both "
-    "systems, set 'Assign - Invoice Number' to 'Entry' in Exact Online (sales settings of the "
-    "division); until then the invoice keeps number {number} here.")
-
 
 @dataclass
 class Outcome:
@@ -73,7 +64,7 @@ def export_record(host_model, host_id):
     record = db.session.get(getattr(host, host_model), host_id)
     if record is None:
         return []  # deleted meanwhile: deletions are not sent to Exact
-    spec = EXPORTS[host_model]
+    spec = export_of(host_model)
     outcomes = []
     for binding in binder.bindings_of_host(host_model, host_id):
         if connection_syncs(binding.connection, host_model):
@@ -85,29 +76,29 @@ def push_binding(spec, record, binding):
     """Send the record to one company and record the outcome on its binding (committed)."""
     try:
         note = with_retries(lambda: send(spec, record, binding))
-        outcome = Outcome("synced", note)
+        outcome = Outcome(SYNCED, note or spec.note(record))
     except validation.NotReady as exc:
-        outcome = Outcome("not_synced", exc.message)
+        outcome = Outcome(NOT_SYNCED, exc.message)
     except ExactError as exc:
         db.session.rollback()
         outcome = outcome_of_error(exc, binding)
     except sqlalchemy.exc.IntegrityError:
         db.session.rollback()
-        outcome = Outcome("failed", f"The Exact record with this {spec.natural_key} is already "
+        outcome = Outcome(FAILED, f"The Exact record with this {spec.natural_key} is already "
                           f"linked to another back-office record (mapping tables are 1-1): "
                           f"change this record's accounting ID, or fix the mapping, then Retry.")
     except INFRASTRUCTURE_ERRORS as exc:  # e.g. Redis restarting under the rate budget
         db.session.rollback()
-        outcome = Outcome("queued", f"The job queue or the database did not answer "
+        outcome = Outcome(QUEUED, f"The job queue or the database did not answer "
                           f"({exc.__class__.__name__}); the sync will be retried automatically.",
                           retry_in=float(setting("EXACT_SYNC_RETRY_SECONDS", 30)))
     except Exception:  # a bug must not stop the queue; the admin sees a clear line
         db.session.rollback()
         log.exception("Unexpected error while sending %s %s to Exact", spec.label, record.id)
-        outcome = Outcome("failed", "An unexpected error stopped the sync; the application log "
+        outcome = Outcome(FAILED, "An unexpected error stopped the sync; the application log "
                           "has the details. Press Retry once it is fixed.")
     record_outcome(binding, outcome)
-    if outcome.state == "synced":
+    if outcome.state == SYNCED:
         notices.sync_succeeded(binding.connection, spec, record, binding)
     return outcome
 
@@ -116,13 +107,13 @@ def outcome_of_error(exc, binding):
     """Map a typed error to the state and message an admin sees on the record."""
     if exc.retryable:
         delay = retry_delay(exc)
-        return Outcome("queued", f"Exact Online could not be reached ({exc.message}); "
+        return Outcome(QUEUED, f"Exact Online could not be reached ({exc.message}); "
                        f"the sync will be retried automatically.", retry_in=delay)
     if isinstance(exc, (NeedsReconnect, NotConnected)):
-        return Outcome("failed", reconnect_message(binding.connection, exc))
+        return Outcome(FAILED, reconnect_message(binding.connection, exc))
     if isinstance(exc, ExactValidationError):
-        return Outcome("failed", f"Exact Online refused it: {exc.message}")
-    return Outcome("failed", exc.message)
+        return Outcome(FAILED, f"Exact Online refused it: {exc.message}")
+    return Outcome(FAILED, exc.message)
 
 
 # The company's page (exact_plugin/admin/companies.py); a path, as jobs have no request.
@@ -145,7 +136,7 @@ def record_outcome(binding, outcome):
     binding = db.session.merge(binding)
     binding.sync_state = outcome.state
     binding.last_error = outcome.message
-    if outcome.state == "synced":
+    if outcome.state == SYNCED:
         binding.last_synced_at = utcnow()
     db.session.commit()
 
@@ -179,7 +170,7 @@ def send(spec, record, binding):
     """Create or update the record in the binding's company; returns a note for the admin
     (e.g. the invoice numbering advice) or None."""
     company = binding.connection
-    payload = BUILDERS[spec.host_model](record, binding)
+    payload = spec.build(record, binding)
     client = client_for(company, f"{spec.label} {record.id}")
     state = export_state(binding)
     previous = json.loads(state.sent_payload) if state.sent_payload else None
@@ -220,7 +211,7 @@ def find_by_natural_key(client, spec, value):
 def adopt(spec, binding, exact_record):
     binding.exact_id = exact_record[spec.key]
     number = exact_record.get(spec.number_field)
-    if spec.host_model != "Invoice" and number is not None:
+    if spec.number_attribute == "exact_code" and number is not None:
         binding.exact_code = str(number).strip()
 
 
@@ -240,9 +231,7 @@ def after_create(spec, client, record, binding, state, exact_record):
     state.create_sent_at = None
     binding.sync_hash = outbound.payload_hash(payload_of(state))
     db.session.commit()
-    if spec.host_model == "Invoice":
-        return finish_invoice(client, record, binding, state, exact_record)
-    return None
+    return spec.after_create(client, record, binding, state, exact_record)
 
 
 def payload_of(state):
@@ -250,8 +239,8 @@ def payload_of(state):
 
 
 def update(spec, client, record, binding, state, previous, payload):
-    if spec.host_model == "Invoice":
-        return update_invoice(client, record, binding, state, previous, payload)
+    if spec.update is not None:
+        return spec.update(client, record, binding, state, previous, payload)
     changes = outbound.changed_fields(previous, payload)
     if changes:
         client.update(spec.endpoint, binding.exact_id, changes)
@@ -266,80 +255,14 @@ def remember_sent(binding, state, payload, **marks):
     db.session.commit()
 
 
-# -- payload builders (one per exported model) ---------------------------------------------
-
-def build_account(record, binding):
-    validation.require_accounting_id(record, type(record).__name__)
-    if isinstance(record, host.Customer):
-        return outbound.customer_payload(record)
-    return outbound.supplier_payload(record)
-
-
-def build_item(product, binding):
-    validation.require_accounting_id(product, "Product")
-    company = binding.connection
-    problem = validation.product_problem(product, company) or \
-        validation.vat_code_problem(product.tax_rate, company)
-    if problem:
-        raise LocalValidationError(f"Product cannot be synced to Exact Online: {problem}.")
-    payload = outbound.item_payload(
-        product, item_group_id=item_group_of(product, company),
-        vat_code=validation.vat_code_of(product.tax_rate, company),
-        gl_revenue_id=gl_account_of(product.income_account or _group_account(product, "income"),
-                                    company),
-        gl_costs_id=gl_account_of(product.expense_account or _group_account(product, "expense"),
-                                  company))
-    return payload
-
-
-def _group_account(product, kind):
-    group = product.group
-    if group is None:
-        return None
-    return group.default_income_account if kind == "income" else group.default_expense_account
-
-
-def item_group_of(product, company):
-    from exact_plugin.models import ItemGroupMapping
-    if product.group_id is None:
-        return None
-    mapping = db.session.execute(db.select(ItemGroupMapping).filter_by(
-        connection_id=company.id, product_group_id=product.group_id
-    ).order_by(ItemGroupMapping.id)).scalars().first()
-    return mapping.exact_item_group_id if mapping else None
-
-
-def gl_account_of(account, company):
-    if account is None:
-        return None
-    binding = binder.binding_for_host(company.id, "GLAccount", account.id)
-    return binding.exact_id if binding is not None else None
-
-
-def build_invoice(invoice, binding):
-    company = binding.connection
-    validation.check_invoice(invoice, company)  # every local check before the first call
-    account_id = dependency_exact_id("Customer", invoice.customer, company)
-    lines = []
-    for line in invoice.lines:
-        item_id = dependency_exact_id("Product", line.product, company)
-        lines.append(outbound.invoice_line_payload(
-            line, item_id=item_id, vat_code=validation.vat_code_of(line.tax_rate, company)))
-    your_ref = binding.exact_code or invoice.number
-    return outbound.invoice_payload(invoice, account_id=account_id, your_ref=your_ref,
-                                    lines=lines)
-
-
-BUILDERS = {"Customer": build_account, "Supplier": build_account, "Product": build_item,
-            "Invoice": build_invoice}
-
+# -- dependencies ------------------------------------------------------------------------
 
 def dependency_exact_id(host_model, record, company):
     """The Exact ID of an invoice's customer or product, pushing it first when not in Exact."""
     binding = binder.binding_for_host(company.id, host_model, record.id)
     if binding.exact_id:
         return binding.exact_id
-    spec = EXPORTS[host_model]
+    spec = export_of(host_model)
     with locks.record_lock(host_model, record.id) as locked:
         if not locked:
             raise ExactTransientError(f"{spec.label} '{record}' is being sent by another job")
@@ -348,103 +271,8 @@ def dependency_exact_id(host_model, record, company):
             outcome = push_binding(spec, record, binding)
             if outcome.retry_in is not None:
                 raise ExactTransientError(outcome.message)
-            if outcome.state != "synced":
+            if outcome.state != SYNCED:
                 raise LocalValidationError(
                     f"{spec.label} '{record}' could not be created in Exact Online first: "
                     f"{outcome.message}")
         return binding.exact_id
-
-
-# -- invoices ------------------------------------------------------------------------------
-
-def wants_processing(company):
-    return company.default_invoice_status == outbound.STATUS_PROCESSED
-
-
-def finish_invoice(client, invoice, binding, state, exact_record):
-    """After the create: process it when asked, then write Exact's number back."""
-    number = exact_record.get("InvoiceNumber")
-    if wants_processing(binding.connection):
-        number = process_invoice(client, binding, state) or number
-    return write_back_number(invoice, binding, number)
-
-
-def process_invoice(client, binding, state):
-    """Exact: status 50 is reached by printing (reference §6.6); printing also numbers the
-    invoice when the division assigns numbers at printing (reference §7)."""
-    client.create(PRINTED_INVOICES, {"InvoiceID": binding.exact_id})
-    remember_sent(binding, state, payload_of(state), processed=True)
-    printed = client.get_by_key(EXPORTS["Invoice"].endpoint, binding.exact_id,
-                                select="InvoiceNumber,Status")
-    return (printed or {}).get("InvoiceNumber")
-
-
-def write_back_number(invoice, binding, number):
-    """Give the host invoice the number Exact assigned, so both systems show the same one.
-
-    Returns the note to show on the invoice when that could not be done, else None."""
-    note = None
-    if number is None:
-        note = NUMBER_AT_PRINTING.format(number=invoice.number)
-        note_in_outbound_log(binding, note)
-    else:
-        number = str(number)
-        binding.exact_number = number
-        if invoice.number != number:
-            taken = db.session.execute(db.select(host.Invoice.id).filter(
-                host.Invoice.number == number, host.Invoice.id != invoice.id)).first()
-            if taken:
-                note = (f"Exact Online numbered this invoice {number}, which another invoice "
-                        f"here already has; it keeps number {invoice.number}.")
-            else:
-                invoice.number = number
-    db.session.commit()
-    return note
-
-
-def note_in_outbound_log(binding, message):
-    """Say it in the Outbound requests log too, on the request that created the invoice."""
-    request = db.session.execute(db.select(OutboundRequest).filter_by(
-        connection_id=binding.connection_id, method="POST",
-        context=f"Invoice {binding.host_id}").order_by(OutboundRequest.id.desc())
-    ).scalars().first()
-    if request is not None:
-        request.error = message
-
-
-def update_invoice(client, invoice, binding, state, previous, payload):
-    """Header fields that changed are PUT; changed lines are replaced (Exact: nested lines
-    cannot be replaced by a PUT, reference §3.5). A processed invoice cannot change
-    (reference §6.6), so that is said without a call."""
-    previous = previous or {}
-    processed = previous.get("_processed", False)
-    changes = outbound.changed_fields(previous, payload)
-    if changes and processed:
-        raise LocalValidationError(
-            f"Invoice {invoice.number} is processed in Exact Online and can no longer be "
-            f"changed there; correct it with a credit note in Exact.")
-    header = {name: value for name, value in changes.items() if name != "SalesInvoiceLines"}
-    if header:
-        client.update(EXPORTS["Invoice"].endpoint, binding.exact_id, header)
-    if "SalesInvoiceLines" in changes:
-        replace_lines(client, binding.exact_id, payload["SalesInvoiceLines"])
-    remember_sent(binding, state, payload, processed=processed)
-    if wants_processing(binding.connection) and not processed:
-        return write_back_number(invoice, binding, process_invoice(client, binding, state))
-    if not binding.exact_number:
-        fetched = client.get_by_key(EXPORTS["Invoice"].endpoint, binding.exact_id,
-                                    select="InvoiceNumber")
-        return write_back_number(invoice, binding, (fetched or {}).get("InvoiceNumber"))
-    return None
-
-
-def replace_lines(client, invoice_id, lines):
-    """Add the new lines, then delete the old ones. A retry after a partial failure lists the
-    lines again, so half-added lines are deleted with the old ones: the end state is right."""
-    old = [row["ID"] for row in client.iter_rows(
-        INVOICE_LINES, filter=f"InvoiceID eq guid'{invoice_id}'", select="ID")]
-    for line in lines:
-        client.create(INVOICE_LINES, outbound.without_empty({**line, "InvoiceID": invoice_id}))
-    for line_id in old:
-        client.delete(INVOICE_LINES, line_id)
-

@@ -16,7 +16,8 @@ from backoffice.db import db
 from exact_plugin import binder
 from exact_plugin.gate import WhileEnabled
 from exact_plugin.syncing import companies, outbox
-from exact_plugin.syncing.rules import SYNC_STATES
+from exact_plugin.entities import export_of, exported
+from exact_plugin.syncing.states import BADGES
 
 COMPANY_FIELD = "exact_company"
 
@@ -104,16 +105,8 @@ class SyncExtension(WhileEnabled):
         return render_badges(self.model_name, model, compact=False)
 
 
-class CustomerExtension(SyncExtension):
-    model_name = "Customer"
-
-
-class SupplierExtension(SyncExtension):
-    model_name = "Supplier"
-
-
 class ProductExtension(SyncExtension):
-    model_name = "Product"
+    """Products also get the Generate button for their product ID."""
 
     def extra_form_fields(self, view):
         fields = super().extra_form_fields(view)
@@ -123,18 +116,18 @@ class ProductExtension(SyncExtension):
         return fields
 
 
-class InvoiceExtension(SyncExtension):
-    model_name = "Invoice"
-
-
-EXTENSIONS = (CustomerExtension, SupplierExtension, ProductExtension, InvoiceExtension)
+def extensions():
+    """One admin-screen extension per exported entity (its own class when it declares one)."""
+    for host_model, spec in exported().items():
+        extension_class = spec.view_extension() if spec.view_extension else SyncExtension
+        yield type(f"{host_model}SyncExtension", (extension_class,), {"model_name": host_model})
 
 
 def badge_rows(host_model, host_id):
     rows = []
     for binding in binder.bindings_of_host(host_model, host_id):
-        label, colour = SYNC_STATES.get(binding.sync_state, (binding.sync_state, "secondary"))
-        number = binding.exact_number if host_model == "Invoice" else binding.exact_code
+        label, colour = BADGES.get(binding.sync_state, (binding.sync_state, "secondary"))
+        number = getattr(binding, export_of(host_model).number_attribute)
         rows.append({"binding": binding, "label": label, "colour": colour, "number": number})
     return rows
 

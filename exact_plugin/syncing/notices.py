@@ -23,7 +23,7 @@ def notices_key():
 
 
 def success_text(spec, record, binding):
-    number = binding.exact_number if spec.host_model == "Invoice" else binding.exact_code
+    number = getattr(binding, spec.number_attribute)
     label = f"{spec.label} {record}"
     where = binding.connection.name
     return (f"{label} synced to Exact Online ({where}), Exact number {number}." if number

@@ -24,7 +24,9 @@ from backoffice.db import db
 from backoffice.models import utcnow
 from exact_plugin.models import Binding
 from exact_plugin.syncing.models import OutboxEntry
-from exact_plugin.syncing.rules import EXPORTS, connection_syncs
+from exact_plugin import entities
+from exact_plugin.syncing.companies import connection_syncs
+from exact_plugin.syncing.states import QUEUED
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +41,13 @@ ENQUEUE_KEY = "exact_sync_enqueue"
 
 def _record_of(obj):
     """(host model, id) whose export a changed object affects, or None."""
-    if isinstance(obj, (host.Customer, host.Supplier, host.Product, host.Invoice)):
-        return type(obj).__name__, obj.id
-    if isinstance(obj, host.InvoiceLine):
-        invoice_id = obj.invoice_id or (obj.invoice.id if obj.invoice is not None else None)
-        return ("Invoice", invoice_id) if invoice_id else None
-    if isinstance(obj, host.Site) and obj.customer_id:
-        return "Customer", obj.customer_id
+    model_name = type(obj).__name__
+    for host_model, spec in entities.exported().items():
+        if model_name == host_model:
+            return host_model, obj.id
+        if model_name in spec.parts:
+            host_id = spec.parts[model_name](obj)
+            return (host_model, host_id) if host_id else None
     return None
 
 
@@ -111,7 +113,7 @@ def write_outbox_entries(records):
     queued = set()
     by_model = {}
     for host_model, host_id in records:
-        if host_model in EXPORTS and host_id is not None:
+        if host_model in entities.exported() and host_id is not None:
             by_model.setdefault(host_model, set()).add(host_id)
     for host_model, ids in by_model.items():
         bindings = db.session.execute(db.select(Binding).filter(
@@ -125,7 +127,7 @@ def write_outbox_entries(records):
             if host_id not in waiting:
                 db.session.add(OutboxEntry(host_model=host_model, host_id=host_id))
             for binding in record_bindings:
-                binding.sync_state = "queued"
+                binding.sync_state = QUEUED
             queued.add((host_model, host_id))
     return queued
 

@@ -16,7 +16,7 @@ class NotReady(LocalValidationError):
 
 def require_accounting_id(record, label):
     if not record.accounting_id:
-        noun = {"Customer": "customer", "Supplier": "supplier", "Product": "product"}[label]
+        noun = label.lower()
         raise NotReady(
             f"{label} '{record}' has no {noun} ID for accounting integration: set a unique "
             f"number in that field (billing tab) to create it in Exact Online.")

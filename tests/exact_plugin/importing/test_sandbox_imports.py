@@ -133,11 +133,11 @@ def test_periodic_job_keeps_imported_entities_in_step(connected_company, sandbox
 
 def test_daily_tax_rate_import_runs_only_for_companies_that_ask_for_it(connected_company,
                                                                        sandbox):
-    runs.daily_tax_rates()
+    runs.daily_imports()
     assert count(TaxRate) == 0
     connected_company.import_tax_rates_daily = True
     db.session.commit()
-    runs.daily_tax_rates()
+    runs.daily_imports()
     assert count(TaxRate) == len(sandbox.records(connected_company.division, "VATCodes"))
 
 
