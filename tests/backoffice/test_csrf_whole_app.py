@@ -1,5 +1,6 @@
 """Every POST form on every admin page of the whole app (host and default plugins) carries a
 CSRF token. Generic over `app.url_map`, so the plugins' pages are covered as they are added."""
+import os
 import re
 
 import pytest
@@ -24,6 +25,8 @@ def pages_without_arguments(app):
             yield rule.rule
 
 
+@pytest.mark.skipif(bool(os.environ.get("TEST_PLUGINS")),
+                    reason="the whole app's schema is not migrated when TEST_PLUGINS is set")
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_every_post_form_of_the_whole_app_carries_a_csrf_token(admin_client, app):
     problems = []
