@@ -65,8 +65,6 @@ def load_settings(instance_path):
         or _instance_secret(instance_path, "encryption_key", lambda: Fernet.generate_key().decode()),
         # Public URL of this back office, used for the OAuth redirect URI shown to admins.
         "EXTERNAL_URL": env_str("EXTERNAL_URL"),
-        # Base URL of the local Exact Online sandbox (the "Local sandbox" location).
-        "EXACT_SANDBOX_URL": env_str("EXACT_SANDBOX_URL", "http://127.0.0.1:5055"),
         "PLUGINS": env_list("PLUGINS", ["exact_plugin"]),
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -15,6 +15,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 def init_app(app):
     from backoffice import hooks
     from exact_plugin import admin, cli, connection, importing, syncing
+    from exact_plugin import settings
+    settings.init_app(app)
     hooks.register_migrations(app, MIGRATIONS)
     admin.init_app(app)
     cli.init_app(app)

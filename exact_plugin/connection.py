@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 
 from backoffice import hooks
 from backoffice.db import db
-from backoffice.settings import env_int, env_str
 from exact_plugin import oauth, tokens
 from exact_plugin.cli import exact_cli
 from exact_plugin.errors import ExactError, NotConnected
@@ -28,34 +27,7 @@ from exact_plugin.ratelimit import RateBudget
 KEEP_ALIVE_JOB_ID = "exact-token-keep-alive"
 
 
-def _float_env(name, default):
-    value = env_str(name)
-    return float(value) if value is not None else default
-
-
-def config_defaults():
-    """The plugin's settings (environment variables of the same name override them)."""
-    return {
-        "EXACT_REDIS_PREFIX": env_str("EXACT_REDIS_PREFIX", "exact"),
-        "EXACT_HTTP_TIMEOUT": (10, _float_env("EXACT_HTTP_READ_TIMEOUT", 60.0)),
-        # Retries of 502/503/504, time-outs and dropped reads: jobs and the CLI, then web pages.
-        "EXACT_RETRY_ATTEMPTS": env_int("EXACT_RETRY_ATTEMPTS", 6),
-        "EXACT_WEB_RETRY_ATTEMPTS": env_int("EXACT_WEB_RETRY_ATTEMPTS", 2),
-        "EXACT_RETRY_WAIT_INITIAL": _float_env("EXACT_RETRY_WAIT_INITIAL", 1.0),
-        "EXACT_RETRY_WAIT_MAX": _float_env("EXACT_RETRY_WAIT_MAX", 30.0),
-        # Jobs wait for a rate-limit reset up to this long, then give up with ExactRateLimited.
-        "EXACT_RATE_MAX_WAIT": _float_env("EXACT_RATE_MAX_WAIT", 120.0),
-        # Wait this much past Exact's reset time (clocks differ a little).
-        "EXACT_RATE_RESET_MARGIN": _float_env("EXACT_RATE_RESET_MARGIN", 0.5),
-        "EXACT_429_RETRIES": env_int("EXACT_429_RETRIES", 5),
-        # Stop calling an endpoint after this many errors in an hour (Exact blocks at 10).
-        "EXACT_ERROR_BUDGET": env_int("EXACT_ERROR_BUDGET", 8),
-    }
-
-
 def init_app(app):
-    for name, value in config_defaults().items():
-        app.config.setdefault(name, value)
     oauth.quiet_secret_logging()
     app.register_blueprint(oauth.create_blueprint())
     hooks.register_banner_source(app, needs_reconnect_banners)

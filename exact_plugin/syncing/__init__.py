@@ -11,29 +11,10 @@ docs/syncing.md describes the whole flow.
 """
 from exact_plugin.syncing import models  # noqa: F401  (registers the tables)
 
-# Tunables, each overridable by an environment variable of the same name (seconds).
-SETTINGS = {
-    # How often the relay looks for outbox rows nobody queued (Redis down, worker killed).
-    "EXACT_SYNC_RELAY_SECONDS": 60,
-    # A row taken by a job longer ago than this is taken again (its worker died).
-    "EXACT_SYNC_LEASE_SECONDS": 300,
-    # The per-record lock expires after this, so a killed worker cannot hold a record.
-    "EXACT_SYNC_LOCK_SECONDS": 120,
-    # How long a push waits for the record's lock held by another job.
-    "EXACT_SYNC_LOCK_WAIT_SECONDS": 30,
-    # First wait before an outbox row is tried again after a transient failure (doubles).
-    "EXACT_SYNC_RETRY_SECONDS": 30,
-    "EXACT_SYNC_MAX_BACKOFF_SECONDS": 3600,
-}
-
-
 def init_app(app):
     from backoffice import hooks
-    from backoffice.settings import env_int
     from exact_plugin.syncing import cli, forms, jobs, notices, outbox
 
-    for name, default in SETTINGS.items():
-        app.config.setdefault(name, env_int(name, default))
     app.extensions["exact_sync"] = {}
     outbox.install_listeners()
     for extension in forms.extensions():

@@ -1,0 +1,51 @@
+"""Every setting of the Exact Online plugin, in one place.
+
+Each is read from the environment variable of the same name (typed by the host's parse
+helpers), else the default here; a value already in the app's config (tests) wins. The host's
+own settings (database, Redis, keys, PLUGINS) stay in backoffice/settings.py.
+"""
+from backoffice.settings import env_int, env_str
+
+
+def env_float(name, default):
+    value = env_str(name)
+    return float(value) if value is not None else default
+
+
+def plugin_settings():
+    return {
+        # Base URL of the local Exact Online sandbox (the "Local sandbox" location).
+        "EXACT_SANDBOX_URL": env_str("EXACT_SANDBOX_URL", "http://127.0.0.1:5055"),
+        "EXACT_REDIS_PREFIX": env_str("EXACT_REDIS_PREFIX", "exact"),
+        "EXACT_HTTP_TIMEOUT": (10, env_float("EXACT_HTTP_READ_TIMEOUT", 60.0)),
+        # The client's one retry policy for 502/503/504, time-outs and dropped reads: jobs and
+        # the CLI, then web pages (DESIGN.md rule 3); what still fails goes back to the outbox.
+        "EXACT_RETRY_ATTEMPTS": env_int("EXACT_RETRY_ATTEMPTS", 6),
+        "EXACT_WEB_RETRY_ATTEMPTS": env_int("EXACT_WEB_RETRY_ATTEMPTS", 2),
+        "EXACT_RETRY_WAIT_INITIAL": env_float("EXACT_RETRY_WAIT_INITIAL", 1.0),
+        "EXACT_RETRY_WAIT_MAX": env_float("EXACT_RETRY_WAIT_MAX", 30.0),
+        # Jobs wait for a rate-limit reset up to this long, then give up with ExactRateLimited.
+        "EXACT_RATE_MAX_WAIT": env_float("EXACT_RATE_MAX_WAIT", 120.0),
+        # Wait this much past Exact's reset time (clocks differ a little).
+        "EXACT_RATE_RESET_MARGIN": env_float("EXACT_RATE_RESET_MARGIN", 0.5),
+        "EXACT_429_RETRIES": env_int("EXACT_429_RETRIES", 5),
+        # Stop calling an endpoint after this many errors in an hour (Exact blocks at 10).
+        "EXACT_ERROR_BUDGET": env_int("EXACT_ERROR_BUDGET", 8),
+        # Sync (seconds): how often the relay looks for outbox rows nobody queued (Redis down,
+        # worker killed).
+        "EXACT_SYNC_RELAY_SECONDS": env_int("EXACT_SYNC_RELAY_SECONDS", 60),
+        # A row taken by a job longer ago than this is taken again (its worker died).
+        "EXACT_SYNC_LEASE_SECONDS": env_int("EXACT_SYNC_LEASE_SECONDS", 300),
+        # The per-record lock expires after this, so a killed worker cannot hold a record.
+        "EXACT_SYNC_LOCK_SECONDS": env_int("EXACT_SYNC_LOCK_SECONDS", 120),
+        # How long a push waits for the record's lock held by another job.
+        "EXACT_SYNC_LOCK_WAIT_SECONDS": env_int("EXACT_SYNC_LOCK_WAIT_SECONDS", 30),
+        # First wait before an outbox row is tried again after a transient failure (doubles).
+        "EXACT_SYNC_RETRY_SECONDS": env_int("EXACT_SYNC_RETRY_SECONDS", 30),
+        "EXACT_SYNC_MAX_BACKOFF_SECONDS": env_int("EXACT_SYNC_MAX_BACKOFF_SECONDS", 3600),
+    }
+
+
+def init_app(app):
+    for name, value in plugin_settings().items():
+        app.config.setdefault(name, value)
