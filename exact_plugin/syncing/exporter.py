@@ -53,8 +53,9 @@ def client_for(company, context):
     return ExactClient.for_connection(company, context=context)
 
 
-def setting(name, default):
-    return current_app.config.get(name, default)
+def retry_seconds():
+    """The outbox's first wait before a transient failure is tried again (then it doubles)."""
+    return float(current_app.config["EXACT_SYNC_RETRY_SECONDS"])
 
 
 # -- the record as a whole ---------------------------------------------------------------
@@ -75,7 +76,7 @@ def export_record(host_model, host_id):
 def push_binding(spec, record, binding):
     """Send the record to one company and record the outcome on its binding (committed)."""
     try:
-        note = with_retries(lambda: send(spec, record, binding))
+        note = send(spec, record, binding)
         outcome = Outcome(SYNCED, note or spec.note(record))
     except validation.NotReady as exc:
         outcome = Outcome(NOT_SYNCED, exc.message)
@@ -91,7 +92,7 @@ def push_binding(spec, record, binding):
         db.session.rollback()
         outcome = Outcome(QUEUED, f"The job queue or the database did not answer "
                           f"({exc.__class__.__name__}); the sync will be retried automatically.",
-                          retry_in=float(setting("EXACT_SYNC_RETRY_SECONDS", 30)))
+                          retry_in=retry_seconds())
     except Exception:  # a bug must not stop the queue; the admin sees a clear line
         db.session.rollback()
         log.exception("Unexpected error while sending %s %s to Exact", spec.label, record.id)
@@ -129,7 +130,7 @@ def reconnect_message(company, exc):
 def retry_delay(exc):
     if isinstance(exc, ExactRateLimited) and exc.reset_at:
         return max(1.0, exc.reset_at - clock.now())
-    return float(setting("EXACT_SYNC_RETRY_SECONDS", 30))
+    return retry_seconds()
 
 
 def record_outcome(binding, outcome):
@@ -139,29 +140,6 @@ def record_outcome(binding, outcome):
     if outcome.state == SYNCED:
         binding.last_synced_at = utcnow()
     db.session.commit()
-
-
-def with_retries(action):
-    """Run `action`, retrying transient failures a few times with backoff.
-
-    Exact: 502/503/504, time-outs and dropped connections are retried; 429 waits for the
-    reset (DESIGN.md rule 3). A lost create is safe to retry: `send` looks it up first.
-    """
-    delays = setting("EXACT_SYNC_BACKOFF", (0.5, 2.0))
-    for attempt, delay in enumerate([*delays, None]):
-        try:
-            return action()
-        except ExactRateLimited as exc:
-            wait = (exc.reset_at or 0) - clock.now()
-            if delay is None or wait > setting("EXACT_SYNC_MAX_WAIT_SECONDS", 65):
-                raise
-            db.session.rollback()
-            clock.sleep(max(wait, delay))
-        except ExactTransientError:
-            if delay is None:
-                raise
-            db.session.rollback()
-            clock.sleep(delay)
 
 
 # -- one binding ---------------------------------------------------------------------------
