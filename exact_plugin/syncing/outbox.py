@@ -19,7 +19,6 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, or_
 from sqlalchemy.orm import Session
 
-from backoffice import models as host
 from backoffice.db import db
 from backoffice.models import utcnow
 from exact_plugin.models import Binding

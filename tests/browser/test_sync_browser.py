@@ -6,7 +6,7 @@ import pytest
 from backoffice.db import db
 from backoffice.models import Customer, Invoice, Product
 from tests.conftest import TEST_PASSWORD
-from tests.exact_plugin.sync_factories import FAST_RETRIES, enable_integration
+from tests.factories import FAST_RETRIES, enable_integration
 from tests.fixtures.browser import login_in_browser, pick_in_select2
 
 pytestmark = [pytest.mark.browser,

@@ -9,7 +9,7 @@ from exact_plugin.importing import runs
 from exact_plugin.importing.models import ImportRun, StagedRecord
 from exact_plugin.models import Binding, ItemGroupMapping
 from tests.conftest import csrf_token_from
-from tests.exact_plugin.import_factories import customer
+from tests.factories import customer_with_main_site
 
 
 def start_import(admin_client, auth, company, entity_name):
@@ -71,8 +71,8 @@ def test_preview_then_start_imports_the_selected_rows_and_skips_the_unticked_one
 def test_preview_flags_conflicts(admin_client, auth, connected_company, sandbox):
     first = next(r for r in sandbox.records(connected_company.division, "Accounts")
                  if r["Status"] == "C")
-    customer(first["Name"])
-    customer(first["Name"])
+    customer_with_main_site(first["Name"])
+    customer_with_main_site(first["Name"])
     preview = admin_client.get(start_import(admin_client, auth, connected_company,
                                             "customers")).get_data(as_text=True)
     assert "1 row(s) have a conflict" in preview
@@ -90,7 +90,7 @@ def test_customer_mapping_is_one_to_one_with_a_clear_message(admin_client, auth,
     runs.start_run(connected_company.id, "customers")   # reads the Exact customers (inline)
     exact_rows = db.session.execute(select(StagedRecord).filter_by(
         entity="customers").order_by(StagedRecord.id).limit(2)).scalars().all()
-    host = customer("Our customer")
+    host = customer_with_main_site("Our customer")
     url = "/admin/exact_customer_mapping/new/"
     response = admin_client.post(url, data={"csrf_token": auth.csrf_token(url),
                                             "exact_customer": exact_rows[0].id,

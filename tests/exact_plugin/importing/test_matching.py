@@ -12,8 +12,8 @@ from exact_plugin.importing import apply as applying
 from exact_plugin.importing import runs
 from exact_plugin.importing.models import APPLIED, FAILED, PENDING
 from exact_plugin.importing.session import ORIGIN_KEY
-from tests.exact_plugin.import_factories import (binding_of, customer, exact_account, import_staged,
-                                          map_customer, offline_company, staged)
+from tests.factories import (binding_of_exact, customer_with_main_site, exact_account,
+                             import_staged, map_customer, offline_company, staged)
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_unmatched_exact_customer_is_created_with_a_main_site_and_a_mapping(comp
     assert (created.name, created.accounting_id, created.accounts_code) == \
         ("Acme BV", "1001", "1001")
     assert (created.main_site.address_line1, created.main_site.country) == ("Keizersgracht 1", "NL")
-    binding = binding_of(company, "Customer", record["ID"])
+    binding = binding_of_exact(company, "Customer", record["ID"])
     assert (binding.host_id, binding.exact_code, binding.sync_state) == \
         (created.id, "1001", "synced")
     assert binding.sync_hash == staged(company, "customers", record["ID"]).data_hash
@@ -50,7 +50,7 @@ def test_created_customers_go_under_the_companys_top_level(company):
 
 
 def test_import_matches_existing_customer_by_accounts_code(company):
-    existing = customer("Acme Holding", accounting_id="1001")
+    existing = customer_with_main_site("Acme Holding", accounting_id="1001")
     run = import_staged(company, "customers", [exact_account("Acme BV", code=1001)])
     assert (run.matched, run.created) == (1, 0)
     assert count(Customer) == 1
@@ -58,16 +58,16 @@ def test_import_matches_existing_customer_by_accounts_code(company):
 
 
 def test_import_matches_existing_customer_by_exact_name(company):
-    existing = customer("Acme BV")
+    existing = customer_with_main_site("Acme BV")
     record = exact_account("Acme BV", code=77)
     run = import_staged(company, "customers", [record])
     assert (run.matched, run.created) == (1, 0)
-    assert binding_of(company, "Customer", record["ID"]).host_id == existing.id
+    assert binding_of_exact(company, "Customer", record["ID"]).host_id == existing.id
     assert staged(company, "customers", record["ID"]).plan_rule == "exact name"
 
 
 def test_mapped_customer_gets_the_exact_address_on_its_main_site(company):
-    existing = customer("Acme", address="Old street 9")
+    existing = customer_with_main_site("Acme", address="Old street 9")
     record = exact_account("Acme BV", code=5, AddressLine1="New street 1", City="Delft")
     map_customer(company, existing, record)
     run = import_staged(company, "customers", [record])
@@ -77,21 +77,21 @@ def test_mapped_customer_gets_the_exact_address_on_its_main_site(company):
 
 
 def test_mapping_wins_over_a_customer_with_the_exact_name(company):
-    mapped = customer("Acme (old name)")
-    namesake = customer("Acme BV")
+    mapped = customer_with_main_site("Acme (old name)")
+    namesake = customer_with_main_site("Acme BV")
     record = exact_account("Acme BV", code=5)
     map_customer(company, mapped, record)
     run = import_staged(company, "customers", [record])
     assert run.updated == 1
     assert db.session.get(Customer, mapped.id).name == "Acme BV"
-    assert binding_of(company, "Customer", record["ID"]).host_id == mapped.id
+    assert binding_of_exact(company, "Customer", record["ID"]).host_id == mapped.id
     assert db.session.get(Customer, namesake.id).name == "Acme BV"   # untouched, still unmapped
     assert count(Customer) == 2
 
 
 def test_two_host_customers_with_the_same_name_is_a_conflict_reported_on_the_row(company):
-    customer("Acme BV")
-    customer("Acme BV")
+    customer_with_main_site("Acme BV")
+    customer_with_main_site("Acme BV")
     record = exact_account("Acme BV", code=9)
     run = import_staged(company, "customers", [record])
     row = staged(company, "customers", record["ID"])
@@ -102,7 +102,7 @@ def test_two_host_customers_with_the_same_name_is_a_conflict_reported_on_the_row
 
 
 def test_mapping_pointing_at_a_deleted_customer_is_a_conflict(company):
-    gone = customer("Gone BV")
+    gone = customer_with_main_site("Gone BV")
     record = exact_account("Gone BV", code=3)
     map_customer(company, gone, record)
     db.session.delete(db.session.get(Customer, gone.id))
@@ -114,17 +114,17 @@ def test_mapping_pointing_at_a_deleted_customer_is_a_conflict(company):
 
 
 def test_namesake_of_a_customer_mapped_to_another_exact_customer_gets_its_own_record(company):
-    existing = customer("Acme BV", accounting_id="1")
+    existing = customer_with_main_site("Acme BV", accounting_id="1")
     first = exact_account("Acme BV", code=1)
     map_customer(company, existing, first)
     second = exact_account("Acme BV", code=2)
     run = import_staged(company, "customers", [first, second])
     assert (run.updated, run.created, run.failed) == (1, 1, 0)
-    assert binding_of(company, "Customer", second["ID"]).host_id != existing.id
+    assert binding_of_exact(company, "Customer", second["ID"]).host_id != existing.id
 
 
 def test_accounts_code_of_a_customer_mapped_to_another_exact_customer_is_a_conflict(company):
-    existing = customer("Acme BV", accounting_id="7")
+    existing = customer_with_main_site("Acme BV", accounting_id="7")
     map_customer(company, existing, exact_account("Acme BV", code=7))
     newcomer = exact_account("Acme Trading", code=7)
     run = import_staged(company, "customers", [newcomer])

@@ -8,9 +8,9 @@ from backoffice.db import db
 from backoffice.models import (Customer, GLAccount, Invoice, InvoiceLine, Product, ProductGroup,
                                TaxRate)
 from exact_plugin.models import Binding, ItemGroupMapping
-from tests.exact_plugin.import_factories import (binding_of, exact_gl_account, exact_item,
-                                          exact_vat_code, guid, import_staged, offline_company,
-                                          staged)
+from tests.factories import (binding_of_exact, exact_gl_account, exact_item,
+                             exact_vat_code, guid, import_staged, offline_company,
+                             staged)
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_tax_rate_import_creates_rates_with_the_exact_code_kept_on_the_mapping(c
     rate = db.session.execute(select(TaxRate)).scalar_one()
     assert run.created == 1
     assert (rate.name, rate.rate) == ("BTW hoog", Decimal("21.000"))
-    assert binding_of(company, "TaxRate", high["ID"]).exact_code == "2"
+    assert binding_of_exact(company, "TaxRate", high["ID"]).exact_code == "2"
 
 
 def test_tax_rate_import_updates_a_rate_with_the_same_name(company):
@@ -130,7 +130,7 @@ def test_products_take_group_accounts_and_tax_rate_from_their_mappings(company):
     assert support.group_id == default_group.id
     assert support.income_account_id is None
     # Guide: imported products are assigned to the company they came from.
-    assert binding_of(company, "Product", in_group["ID"]).host_id == laptop.id
+    assert binding_of_exact(company, "Product", in_group["ID"]).host_id == laptop.id
 
 
 def test_product_import_matches_an_existing_product_by_product_id(company):

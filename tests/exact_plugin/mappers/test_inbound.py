@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from exact_plugin.mappers import inbound
-from tests.exact_plugin.import_factories import exact_account, exact_gl_account, exact_item, exact_vat_code
+from tests.factories import exact_account, exact_gl_account, exact_item, exact_vat_code
 
 
 def test_customer_code_padding_is_trimmed_and_numeric_codes_become_the_accounting_id():

@@ -11,9 +11,9 @@ from exact_plugin.models import ItemGroupMapping, OutboundRequest
 from exact_plugin.syncing import jobs as sync_jobs
 from exact_plugin.syncing import notices
 from exact_plugin.syncing.models import ExportState, OutboxEntry
-from tests.exact_plugin.sync_factories import (FAST_RETRIES, binding_of, enable_integration,
-                                        make_customer, make_invoice, make_product, make_supplier,
-                                        make_tax_rate, map_tax_rate)
+from tests.factories import (FAST_RETRIES, binding_of, enable_integration,
+                             make_customer, make_invoice, make_product, make_supplier,
+                             make_tax_rate, map_tax_rate)
 
 DIVISION = 100001
 

@@ -7,8 +7,8 @@ same scenario (same code) with the full 1,000.
 """
 import pytest
 
-from bench.bench_sync import PrivateRedis, fault_run, make_customer_and_products
-from tests.exact_plugin.sync_factories import enable_integration
+from tests.fixtures.sync_faults import PrivateRedis, fault_run, make_customer_and_products
+from tests.factories import enable_integration
 
 FAULT_INVOICES = 100
 

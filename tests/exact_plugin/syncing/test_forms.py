@@ -8,8 +8,8 @@ from backoffice.db import db
 from backoffice.models import Product
 from exact_plugin import binder
 from tests.conftest import csrf_token_from
-from tests.exact_plugin.sync_factories import (FAST_RETRIES, binding_of, enable_integration,
-                                        make_company, make_customer, make_product)
+from tests.factories import (FAST_RETRIES, binding_of, enable_integration,
+                             make_company, make_customer, make_product)
 
 
 @pytest.fixture(autouse=True)

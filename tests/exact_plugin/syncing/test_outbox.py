@@ -15,8 +15,8 @@ from exact_plugin.syncing import jobs as sync_jobs
 from exact_plugin.syncing import outbox
 from exact_plugin.syncing.models import OutboxEntry
 from jobs import get_redis
-from tests.exact_plugin.sync_factories import (assign, enable_integration, make_company, make_customer,
-                                        make_invoice, make_product)
+from tests.factories import (assign, enable_integration, make_company, make_customer,
+                             make_invoice, make_product)
 
 
 def outbox_rows():
