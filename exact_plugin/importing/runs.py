@@ -10,7 +10,6 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 
 from backoffice.db import db
@@ -25,7 +24,8 @@ from exact_plugin.importing.models import (APPLYING, DONE, FAILED, FETCHING, OPE
                                            PENDING, READY, SKIPPED, STOPPED, ImportRun,
                                            StagedRecord, SyncCursor)
 from exact_plugin.importing.planner import PlanContext, plan_batch
-from exact_plugin.importing.session import importing_session
+from exact_plugin.job_app import app_context
+from exact_plugin.origin import importing_session
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +36,6 @@ DAILY = 24 * 60 * 60
 JOB_TIMEOUT = 6 * 60 * 60
 # A run still "running" after this long died with its worker; it no longer blocks new runs.
 STALE_AFTER = timedelta(hours=6)
-
-
-@contextmanager
-def app_context():
-    """Jobs run inside the web app (tests, embedded queue) or in a worker process."""
-    if has_app_context():
-        yield current_app
-        return
-    from app import create_app
-    app = create_app()
-    with app.app_context():
-        yield app
 
 
 def start_run(connection_id, entity_name, *, full=False, auto_apply=False):

@@ -10,11 +10,13 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 import jobs
 from backoffice.db import db
 from backoffice.models import utcnow
+from exact_plugin import origin
+from exact_plugin.job_app import job_app
 from exact_plugin.syncing import exporter, locks, outbox
 from exact_plugin.syncing.models import OutboxEntry
 
@@ -54,26 +56,11 @@ def export_session():
     The fresh context also lets the job run inline from `after_commit` (JOBS_ASYNC off), where
     the caller's session can no longer run SQL (shared ecosystem-notes §4.1).
     """
-    app = current_app._get_current_object() if has_app_context() else _worker_app()
-    with app.app_context():
-        db.session.info[outbox.ORIGIN_KEY] = "export"
+    with job_app().app_context(), origin.tagged(origin.EXPORT):
         try:
             yield
         finally:
             db.session.rollback()
-            db.session.info.pop(outbox.ORIGIN_KEY, None)
-
-
-_app = None
-
-
-def _worker_app():
-    """For a plain `rq worker` started without the Flask CLI."""
-    global _app
-    if _app is None:
-        from app import create_app
-        _app = create_app()
-    return _app
 
 
 def push_record_job(host_model, host_id):

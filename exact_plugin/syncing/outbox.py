@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.db import db
 from backoffice.models import utcnow
+from exact_plugin import origin
 from exact_plugin.models import Binding
 from exact_plugin.syncing.models import OutboxEntry
 from exact_plugin import entities
@@ -29,8 +30,6 @@ from exact_plugin.syncing.states import QUEUED
 
 log = logging.getLogger(__name__)
 
-ORIGIN_KEY = "exact_origin"
-SILENT_ORIGINS = ("import", "export")
 CHANGES_KEY = "exact_sync_changes"
 NEW_KEY = "exact_sync_new"
 FORCED_KEY = "exact_sync_forced"
@@ -51,7 +50,7 @@ def _record_of(obj):
 
 
 def _silent(session):
-    return session.info.get(ORIGIN_KEY) in SILENT_ORIGINS
+    return origin.is_plugin_write(session)
 
 
 def _after_flush(session, _flush_context):

@@ -11,7 +11,7 @@ from backoffice.models import Customer, Site, TopLevel
 from exact_plugin.importing import apply as applying
 from exact_plugin.importing import runs
 from exact_plugin.importing.models import APPLIED, FAILED, PENDING
-from exact_plugin.importing.session import ORIGIN_KEY
+from exact_plugin.origin import ORIGIN_KEY
 from tests.factories import (binding_of_exact, customer_with_main_site, exact_account,
                              import_staged, map_customer, offline_company, staged)
 

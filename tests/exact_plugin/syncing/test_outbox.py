@@ -10,9 +10,8 @@ from rq import Queue
 
 from backoffice.db import db
 from backoffice.models import Site, utcnow
-from exact_plugin import binder
+from exact_plugin import binder, origin
 from exact_plugin.syncing import jobs as sync_jobs
-from exact_plugin.syncing import outbox
 from exact_plugin.syncing.models import OutboxEntry
 from jobs import get_redis
 from tests.factories import (assign, enable_integration, make_company, make_customer,
@@ -85,11 +84,11 @@ def test_an_edit_while_the_push_runs_gets_its_own_row(company):
 
 
 def test_changes_written_by_an_import_are_not_exported(company):
-    db.session.info[outbox.ORIGIN_KEY] = "import"
+    db.session.info[origin.ORIGIN_KEY] = "import"
     try:
         customer = make_customer()
     finally:
-        db.session.info.pop(outbox.ORIGIN_KEY)
+        db.session.info.pop(origin.ORIGIN_KEY)
     assert binder.bindings_of_host("Customer", customer.id) == []
     assert outbox_rows() == [] and queued_pushes() == []
 
@@ -99,12 +98,12 @@ def test_the_exporters_own_write_backs_are_not_exported_again(company):
     sync_jobs.claim_entries("Customer", customer.id)
     db.session.execute(db.delete(OutboxEntry))
     db.session.commit()
-    db.session.info[outbox.ORIGIN_KEY] = "export"
+    db.session.info[origin.ORIGIN_KEY] = "export"
     try:
         customer.accounts_code = "written back"
         db.session.commit()
     finally:
-        db.session.info.pop(outbox.ORIGIN_KEY)
+        db.session.info.pop(origin.ORIGIN_KEY)
     assert outbox_rows() == []
 
 
