@@ -58,3 +58,29 @@ def host_ids_by_exact_code(connection_id, host_model, codes):
     return dict(db.session.execute(db.select(Binding.exact_code, Binding.host_id).where(
         Binding.connection_id == connection_id, Binding.host_model == host_model,
         among(Binding.exact_code, codes))).all())
+
+
+def bindings_of_hosts(host_model, host_ids):
+    """Every binding of these host records, across companies (one query)."""
+    return db.session.execute(db.select(Binding).filter(
+        Binding.host_model == host_model, Binding.host_id.in_(host_ids))).scalars().all()
+
+
+def other_binding_with_code(connection_id, host_model, exact_code, host_id):
+    """A binding of another host record to this Exact code in the company, or None."""
+    return db.session.execute(db.select(Binding).filter(
+        Binding.connection_id == connection_id, Binding.host_model == host_model,
+        Binding.exact_code == exact_code, Binding.host_id != host_id)).scalars().first()
+
+
+def exact_codes(host_model):
+    """Every Exact code bound to a record of this host model, in any company."""
+    return db.session.execute(db.select(Binding.exact_code).filter(
+        Binding.host_model == host_model, Binding.exact_code.is_not(None))).scalars().all()
+
+
+def bindings_in_state(host_models, sync_state, limit):
+    """The most recently changed bindings of these host models in this sync state."""
+    return db.session.execute(db.select(Binding).filter(
+        Binding.host_model.in_(list(host_models)), Binding.sync_state == sync_state
+    ).order_by(Binding.updated_at.desc()).limit(limit)).scalars().all()

@@ -3,24 +3,18 @@
 Every route needs login (SecureBaseView); the POST routes are covered by the global
 CSRFProtect, the forms carry the token.
 """
-from pathlib import Path
-
-from flask import Blueprint, flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 
 from admin_views.base import SecureBaseView
-from exact_plugin.admin.companies import ExactModuleView
 from backoffice import models as host
 from backoffice.db import db
-from exact_plugin.models import Binding
+from exact_plugin import binder
+from exact_plugin.admin.companies import ExactModuleView
+from exact_plugin.entities import export_of, exported
 from exact_plugin.syncing import jobs, product_ids
 from exact_plugin.syncing.models import OutboxEntry
-from exact_plugin.entities import export_of, exported
 from exact_plugin.syncing.states import BADGES, FAILED
-
-TEMPLATES = Blueprint("exact_sync_templates", __name__,
-                      template_folder=str(Path(__file__).parent / "templates"))
-# Where the Retry button sends the admin back to when no page is given.
 
 
 class ExactSyncView(ExactModuleView, SecureBaseView):
@@ -28,9 +22,7 @@ class ExactSyncView(ExactModuleView, SecureBaseView):
     def index(self):
         waiting = db.session.execute(db.select(OutboxEntry).order_by(OutboxEntry.id).limit(200)
                                      ).scalars().all()
-        failed = db.session.execute(db.select(Binding).filter(
-            Binding.host_model.in_(list(exported())), Binding.sync_state == FAILED
-        ).order_by(Binding.updated_at.desc()).limit(200)).scalars().all()
+        failed = binder.bindings_in_state(exported(), FAILED, limit=200)
         return self.render("exact/sync/index.html", waiting=waiting, failed=failed,
                            states=BADGES, records=_records_named(waiting, failed))
 
@@ -68,8 +60,5 @@ def _records_named(waiting, failed):
 
 
 def add_views(admin):
-    app = admin.app
-    if "exact_sync_templates" not in app.blueprints:
-        app.register_blueprint(TEMPLATES)
     admin.add_view(ExactSyncView(name="Sync to Exact", endpoint="exactsync",
                                  url="/admin/exact-sync", category="Exact Online"))

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.db import db
 from backoffice.models import utcnow
-from exact_plugin import origin
-from exact_plugin.models import Binding
+from exact_plugin import binder, origin
 from exact_plugin.syncing.models import OutboxEntry
 from exact_plugin import entities
 from exact_plugin.syncing.companies import connection_syncs
@@ -114,8 +113,7 @@ def write_outbox_entries(records):
         if host_model in entities.exported() and host_id is not None:
             by_model.setdefault(host_model, set()).add(host_id)
     for host_model, ids in by_model.items():
-        bindings = db.session.execute(db.select(Binding).filter(
-            Binding.host_model == host_model, Binding.host_id.in_(ids))).scalars().all()
+        bindings = binder.bindings_of_hosts(host_model, ids)
         exported = {}
         for binding in bindings:
             if connection_syncs(binding.connection, host_model):

@@ -6,7 +6,7 @@ the highest one in use, among host products and items already bound in any compa
 """
 from backoffice.db import db
 from backoffice.models import Product
-from exact_plugin.models import Binding
+from exact_plugin import binder
 
 FIRST_PRODUCT_ID = 1000
 
@@ -14,8 +14,7 @@ FIRST_PRODUCT_ID = 1000
 def used_product_ids():
     host_ids = db.session.execute(db.select(Product.accounting_id).filter(
         Product.accounting_id.is_not(None))).scalars()
-    bound_codes = db.session.execute(db.select(Binding.exact_code).filter(
-        Binding.host_model == "Product", Binding.exact_code.is_not(None))).scalars()
+    bound_codes = binder.exact_codes("Product")
     return {code.strip() for code in [*host_ids, *bound_codes] if code and code.strip()}
 
 

@@ -4,9 +4,8 @@ Exact blocks an app for an hour after 10 errors per endpoint (shared exact-onlin
 DESIGN.md rule 3), so what can be checked here is checked here, with a message naming the
 record, the line and the product, and what to set.
 """
-from backoffice.db import db
+from exact_plugin import binder
 from exact_plugin.errors import LocalValidationError
-from exact_plugin.models import Binding
 
 
 class NotReady(LocalValidationError):
@@ -28,17 +27,15 @@ def product_problem(product, company):
     Guide, Common Errors: "Check item has the Exact company set and has a product ID. Also
     check the product ID against the product is unique."
     """
-    binding = _binding(company.id, "Product", product.id)
+    binding = binder.binding_for_host(company.id, "Product", product.id)
     if binding is None:
         return (f"product '{product}' has no Exact Online company {company.name!r}: set "
                 f"'Exact Online company' to {company.name!r} on the product's billing tab")
     if not product.accounting_id:
         return (f"product '{product}' has no product ID for accounting integration: set one on "
                 f"the product's billing tab (the Generate button proposes a unique one)")
-    clash = db.session.execute(db.select(Binding).filter(
-        Binding.connection_id == company.id, Binding.host_model == "Product",
-        Binding.exact_code == product.accounting_id, Binding.host_id != product.id)
-    ).scalars().first()
+    clash = binder.other_binding_with_code(company.id, "Product", product.accounting_id,
+                                           product.id)
     if clash is not None:
         return (f"product '{product}' has product ID {product.accounting_id}, which is not "
                 f"unique: product #{clash.host_id} is already linked to that Exact item; give "
@@ -57,7 +54,7 @@ def vat_code_of(tax_rate, company):
     """Tax-rate mapping (guide: "Tax Rates"): a TaxRate binding whose exact_code is the VAT code."""
     if tax_rate is None:
         return None
-    binding = _binding(company.id, "TaxRate", tax_rate.id)
+    binding = binder.binding_for_host(company.id, "TaxRate", tax_rate.id)
     return binding.exact_code.strip() if binding is not None and binding.exact_code else None
 
 
@@ -65,7 +62,7 @@ def invoice_problems(invoice, company):
     """Every reason the invoice cannot be sent, one per line/product, before any API call."""
     problems = []
     customer = invoice.customer
-    if _binding(company.id, "Customer", customer.id) is None:
+    if binder.binding_for_host(company.id, "Customer", customer.id) is None:
         problems.append(f"customer '{customer}' has no Exact Online company {company.name!r}: "
                         f"set it on the customer's billing tab")
     elif not customer.accounting_id:
@@ -91,8 +88,3 @@ def check_invoice(invoice, company):
         raise LocalValidationError(
             f"Invoice {invoice.number} cannot be synced to Exact Online: " + "; ".join(problems)
             + ".")
-
-
-def _binding(connection_id, host_model, host_id):
-    return db.session.execute(db.select(Binding).filter_by(
-        connection_id=connection_id, host_model=host_model, host_id=host_id)).scalar_one_or_none()
