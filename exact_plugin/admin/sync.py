@@ -12,16 +12,14 @@ from backoffice.db import db
 from exact_plugin import binder
 from exact_plugin.admin.companies import ExactModuleView
 from exact_plugin.entities import export_of, exported
-from exact_plugin.syncing import jobs, product_ids
-from exact_plugin.syncing.models import OutboxEntry
+from exact_plugin.syncing import jobs, outbox, product_ids
 from exact_plugin.syncing.states import BADGES, FAILED
 
 
 class ExactSyncView(ExactModuleView, SecureBaseView):
     @expose("/")
     def index(self):
-        waiting = db.session.execute(db.select(OutboxEntry).order_by(OutboxEntry.id).limit(200)
-                                     ).scalars().all()
+        waiting = outbox.waiting_entries(limit=200)
         failed = binder.bindings_in_state(exported(), FAILED, limit=200)
         return self.render("exact/sync/index.html", waiting=waiting, failed=failed,
                            states=BADGES, records=_records_named(waiting, failed))

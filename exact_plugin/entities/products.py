@@ -102,7 +102,8 @@ def description_note(product):
     """Exact: an item's Description holds 60 characters (DESIGN.md); say where the rest went."""
     if outbound.description_was_cut(product):
         return (f"The name is longer than Exact Online's {outbound.ITEM_DESCRIPTION_MAX} "
-                f"characters: Exact shows the first part as the description and the rest as ExtraDescription.")
+                f"characters: Exact shows the first part as the description and the rest "
+                f"as ExtraDescription.")
     return None
 
 

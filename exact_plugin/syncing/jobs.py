@@ -8,17 +8,14 @@ because the exporter looks a lost create up by its natural key before sending it
 import logging
 import time
 from contextlib import contextmanager
-from datetime import timedelta
 
 from flask import current_app
 
 import jobs
 from backoffice.db import db
-from backoffice.models import utcnow
 from exact_plugin import origin
 from exact_plugin.job_app import job_app
 from exact_plugin.syncing import exporter, locks, outbox
-from exact_plugin.syncing.models import OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -75,51 +72,17 @@ def push_record(host_model, host_id):
             return "busy: the job holding the record pushes it again before releasing it"
         pushed = 0
         for _ in range(MAX_ROUNDS):
-            entries = claim_entries(host_model, host_id)
+            entries = outbox.claim_entries(host_model, host_id, lease_seconds())
             if not entries:
                 break
             outcomes = exporter.export_record(host_model, host_id)
-            settle(entries, outcomes)
+            outbox.settle(entries, outcomes, current_app.config["EXACT_SYNC_MAX_BACKOFF_SECONDS"])
             pushed += 1
         return f"{host_model} {host_id}: pushed {pushed} time(s)"
 
 
 def lease_seconds():
     return current_app.config["EXACT_SYNC_LEASE_SECONDS"]
-
-
-def claim_entries(host_model, host_id):
-    """Take the record's due rows (committed, so the relay leaves them to this job)."""
-    now = utcnow()
-    query = db.select(OutboxEntry).filter(
-        OutboxEntry.host_model == host_model, OutboxEntry.host_id == host_id,
-        OutboxEntry.available_at <= now,
-        db.or_(OutboxEntry.claimed_at.is_(None),
-               OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds()))
-    ).order_by(OutboxEntry.id).with_for_update(skip_locked=True)
-    entries = db.session.execute(query).scalars().all()
-    for entry in entries:
-        entry.claimed_at = now
-        entry.attempts += 1
-    db.session.commit()
-    return [entry.id for entry in entries]
-
-
-def settle(entry_ids, outcomes):
-    """Delete the rows the push covered, or schedule them again after a transient failure."""
-    retry_in = [outcome.retry_in for outcome in outcomes if outcome.retry_in is not None]
-    entries = db.session.execute(db.select(OutboxEntry).filter(OutboxEntry.id.in_(entry_ids))
-                                 ).scalars().all()
-    for entry in entries:
-        if retry_in:
-            backoff = min(max(retry_in) * (2 ** min(entry.attempts - 1, 5)),
-                          current_app.config["EXACT_SYNC_MAX_BACKOFF_SECONDS"])
-            entry.available_at = utcnow() + timedelta(seconds=backoff)
-            entry.claimed_at = None
-            entry.last_error = next(o.message for o in outcomes if o.retry_in is not None)
-        else:
-            db.session.delete(entry)
-    db.session.commit()
 
 
 def relay_outbox(limit=1000):
@@ -144,7 +107,7 @@ def drain(company_id=None, host_model=None):
         for host_model_, host_id in records:
             push_record(host_model_, host_id)
             pushed += 1
-        waiting = db.session.execute(db.select(db.func.count(OutboxEntry.id))).scalar()
+        waiting = outbox.waiting_count()
     return pushed, waiting
 
 

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.db import db
 from backoffice.models import utcnow
-from exact_plugin import binder, origin
+from exact_plugin import binder, entities, origin
 from exact_plugin.syncing.models import OutboxEntry
-from exact_plugin import entities
 from exact_plugin.syncing.companies import connection_syncs
 from exact_plugin.syncing.states import QUEUED
 
@@ -196,3 +195,48 @@ def install_listeners():
     event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_soft_rollback", _after_soft_rollback)
     _installed = True
+
+
+# -- the rows a push job takes and settles -----------------------------------------------
+
+def claim_entries(host_model, host_id, lease_seconds):
+    """Take the record's due rows (committed, so the relay leaves them to this job)."""
+    now = utcnow()
+    query = db.select(OutboxEntry).filter(
+        OutboxEntry.host_model == host_model, OutboxEntry.host_id == host_id,
+        OutboxEntry.available_at <= now,
+        db.or_(OutboxEntry.claimed_at.is_(None),
+               OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds))
+    ).order_by(OutboxEntry.id).with_for_update(skip_locked=True)
+    entries = db.session.execute(query).scalars().all()
+    for entry in entries:
+        entry.claimed_at = now
+        entry.attempts += 1
+    db.session.commit()
+    return [entry.id for entry in entries]
+
+
+def settle(entry_ids, outcomes, max_backoff):
+    """Delete the rows the push covered, or schedule them again after a transient failure."""
+    retry_in = [outcome.retry_in for outcome in outcomes if outcome.retry_in is not None]
+    entries = db.session.execute(db.select(OutboxEntry).filter(OutboxEntry.id.in_(entry_ids))
+                                 ).scalars().all()
+    for entry in entries:
+        if retry_in:
+            backoff = min(max(retry_in) * (2 ** min(entry.attempts - 1, 5)), max_backoff)
+            entry.available_at = utcnow() + timedelta(seconds=backoff)
+            entry.claimed_at = None
+            entry.last_error = next(o.message for o in outcomes if o.retry_in is not None)
+        else:
+            db.session.delete(entry)
+    db.session.commit()
+
+
+def waiting_count():
+    return db.session.execute(db.select(db.func.count(OutboxEntry.id))).scalar()
+
+
+def waiting_entries(limit):
+    """The oldest rows still waiting, for the sync page."""
+    return db.session.execute(db.select(OutboxEntry).order_by(OutboxEntry.id).limit(limit)
+                              ).scalars().all()

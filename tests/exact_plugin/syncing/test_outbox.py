@@ -12,6 +12,7 @@ from backoffice.db import db
 from backoffice.models import Site, utcnow
 from exact_plugin import binder, origin
 from exact_plugin.syncing import jobs as sync_jobs
+from exact_plugin.syncing import outbox
 from exact_plugin.syncing.models import OutboxEntry
 from jobs import get_redis
 from tests.factories import (assign, enable_integration, make_company, make_customer,
@@ -77,7 +78,8 @@ def test_several_edits_before_the_push_runs_leave_one_outbox_row(company):
 
 def test_an_edit_while_the_push_runs_gets_its_own_row(company):
     customer = make_customer()
-    sync_jobs.claim_entries("Customer", customer.id)  # a worker took the first row
+    # a worker took the first row
+    outbox.claim_entries("Customer", customer.id, lease_seconds=300)
     customer.name = "Bakery Jansen & Sons"
     db.session.commit()
     assert outbox_rows() == [("Customer", customer.id), ("Customer", customer.id)]
@@ -95,7 +97,7 @@ def test_changes_written_by_an_import_are_not_exported(company):
 
 def test_the_exporters_own_write_backs_are_not_exported_again(company):
     customer = make_customer()
-    sync_jobs.claim_entries("Customer", customer.id)
+    outbox.claim_entries("Customer", customer.id, lease_seconds=300)
     db.session.execute(db.delete(OutboxEntry))
     db.session.commit()
     db.session.info[origin.ORIGIN_KEY] = "export"
@@ -159,7 +161,8 @@ def test_setting_a_company_on_an_unchanged_record_queues_it(redis_app):
 def test_relay_queues_rows_whose_job_was_lost_and_rows_left_by_a_killed_worker(company):
     first, second = make_customer(), make_customer(name="Florist", accounting_id="4712")
     get_redis().flushdb()  # the queued jobs are lost (Redis restarted without persistence)
-    sync_jobs.claim_entries("Customer", second.id)  # ...and a worker died holding this one
+    # ...and a worker died holding this one
+    outbox.claim_entries("Customer", second.id, lease_seconds=300)
     row = db.session.execute(db.select(OutboxEntry).filter_by(host_id=second.id)).scalar_one()
     row.claimed_at = utcnow() - timedelta(hours=1)
     age_outbox()
