@@ -5,6 +5,8 @@ Lists stay fast at 100,000 rows: every column a list sorts or filters by is inde
 relations in forms are chosen through ajax lookups (`form_ajax_refs`) instead of a select
 holding every row. bench/bench_list_view.py measures it.
 """
+from flask import jsonify, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from flask_admin.model.form import InlineFormAdmin
 from wtforms import PasswordField, SelectField
@@ -13,6 +15,7 @@ from wtforms.validators import Optional
 
 from admin_views.base import SecureModelView
 from backoffice import models
+from backoffice.db import db
 
 ACCOUNTING_LABELS = {
     "accounting_id": "ID for accounting integration",
@@ -175,9 +178,16 @@ class InvoiceLineInline(InlineFormAdmin):
 
     form_columns = ["id", "product", "description", "quantity", "unit_price", "tax_rate"]
     form_ajax_refs = {"product": ajax_ref("name", "code", "accounting_id")}
-    # Left empty, the price comes from the product (backoffice.models.InvoiceLine).
+    # Left empty, the price comes from the product (backoffice.models.InvoiceLine);
+    # invoice_lines.js shows the chosen product's price as the placeholder.
     form_args = {"unit_price": {"validators": [Optional()],
                                 "description": "Empty: the product's price."}}
+
+    def postprocess_form(self, form_class):
+        # A new line starts with an empty price: Flask-Admin would prefill the column's
+        # default of 0 (over any form_args default), which was then saved as the price.
+        form_class.unit_price.kwargs["default"] = None
+        return form_class
 
 
 TOTALS = ("total_net", "total_tax", "total_gross")
@@ -207,6 +217,23 @@ class InvoiceView(HostModelView):
 
     def on_form_create(self, form):
         form.number.data = models.Invoice.next_number()
+
+    @property
+    def extra_js(self):
+        # The script finds the price lookup through its own URL (document.currentScript).
+        return [url_for("backoffice_admin_templates.static", filename="invoice_lines.js",
+                        price_url=self.get_url(".product_price"))]
+
+    @expose("/product-price/")
+    def product_price(self):
+        """The price a line of this product takes when its Unit Price is left empty."""
+        product_id = request.args.get("id", "")
+        if not product_id.isdigit():
+            return jsonify(error="Give the product's id as a number: ?id=123."), 400
+        product = db.session.get(models.Product, int(product_id))
+        if product is None:
+            return jsonify(error=f"There is no product with id {product_id}."), 404
+        return jsonify(id=product.id, price=f"{product.price:.2f}")
 
 
 class UserView(HostModelView):
