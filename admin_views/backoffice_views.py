@@ -8,7 +8,9 @@ holding every row. bench/bench_list_view.py measures it.
 from flask import jsonify, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import InlineFormAdmin
+from markupsafe import Markup
 from wtforms import PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -32,6 +34,9 @@ ACCOUNTING_LABELS = {
 ADDRESS_FIELDS = ["address_line1", "address_line2", "address_line3", "postcode", "city", "state",
                   "country"]
 COUNTRY_HELP = "Two-letter ISO code, e.g. NL, BE, DE, GB."
+# The label of a select's empty choice (Flask-Admin's blank label is empty, which WTForms 3.3
+# replaces by the choice's value, so users read "__None").
+BLANK_CHOICE = "(none)"
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -58,9 +63,19 @@ def money(_view, _context, model, name):
     return "" if value is None else f"{value:,.2f}"
 
 
+class HostModelConverter(AdminModelConverter):
+    """Flask-Admin's form converter, with a readable empty choice in relation selects (also
+    in inline rows, which are converted with the view's converter)."""
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        kwargs.setdefault("blank_text", BLANK_CHOICE)
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+
+
 class HostModelView(SecureModelView):
     """Shared settings of the host screens."""
 
+    model_form_converter = HostModelConverter
     column_labels = ACCOUNTING_LABELS
     form_excluded_columns = ("created_at", "updated_at")
     column_exclude_list = ("created_at", "updated_at")
@@ -169,7 +184,7 @@ class GLAccountView(HostModelView):
     column_default_sort = "code"
     form_columns = ("code", "name", "type")
     form_overrides = {"type": SelectField}
-    form_args = {"type": {"choices": choices(("", ""), ("income", "Income"),
+    form_args = {"type": {"choices": choices(("", BLANK_CHOICE), ("income", "Income"),
                                              ("expense", "Expense"), ("balance", "Balance"))}}
 
 
@@ -191,6 +206,28 @@ class InvoiceLineInline(InlineFormAdmin):
 
 
 TOTALS = ("total_net", "total_tax", "total_gross")
+LINE_COLUMNS = ("Product", "Description", "Quantity", "Unit price", "Tax rate", "Excl. tax", "Tax",
+                "Incl. tax")
+
+
+def _line_cells(line):
+    return (line.product or "", line.description or "", f"{line.quantity.normalize():f}",
+            f"{line.unit_price:,.2f}", line.tax_rate or "", f"{line.net:,.2f}",
+            f"{line.tax:,.2f}", f"{line.gross:,.2f}")
+
+
+def _html_row(tag, cells):
+    return Markup("<tr>{}</tr>").format(
+        Markup("").join(Markup(f"<{tag}>{{}}</{tag}>").format(cell) for cell in cells))
+
+
+def invoice_lines_table(_view, _context, model, _name):
+    """The invoice's lines as a table on its details page."""
+    if not model.lines:
+        return "No lines."
+    rows = Markup("").join(_html_row("td", _line_cells(line)) for line in model.lines)
+    return Markup('<table class="table table-sm invoice-lines mb-0"><thead>{}</thead>'
+                  "<tbody>{}</tbody></table>").format(_html_row("th", LINE_COLUMNS), rows)
 
 
 class InvoiceView(HostModelView):
@@ -202,7 +239,9 @@ class InvoiceView(HostModelView):
     column_sortable_list = ("number", "date", ("customer", "customer.name"), "status",
                             "total_gross")
     column_default_sort = ("date", True)
-    column_formatters = {name: money for name in TOTALS}
+    column_formatters = {**{name: money for name in TOTALS}, "lines": invoice_lines_table}
+    column_details_list = ("number", "customer", "site", "date", "due_date", "status",
+                           "currency", "lines", *TOTALS, "created_at", "updated_at")
     form_columns = ("number", "customer", "site", "date", "due_date", "status", "currency",
                     *TOTALS, "lines")
     # Totals are shown in the form but never taken from it: the model computes them from the
