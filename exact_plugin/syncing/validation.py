@@ -19,7 +19,7 @@ def require_accounting_id(record, label):
         noun = {"Customer": "customer", "Supplier": "supplier", "Product": "product"}[label]
         raise NotReady(
             f"{label} '{record}' has no {noun} ID for accounting integration: set a unique "
-            f"number in that field (billing tab) to create it in Exact Online.")
+            f"number in that field of its form to create it in Exact Online.")
 
 
 def product_problem(product, company):
@@ -31,10 +31,10 @@ def product_problem(product, company):
     binding = _binding(company.id, "Product", product.id)
     if binding is None:
         return (f"product '{product}' has no Exact Online company {company.name!r}: set "
-                f"'Exact Online company' to {company.name!r} on the product's billing tab")
+                f"'Exact Online company' to {company.name!r} on the product's form")
     if not product.accounting_id:
         return (f"product '{product}' has no product ID for accounting integration: set one on "
-                f"the product's billing tab (the Generate button proposes a unique one)")
+                f"the product's form (the Generate button proposes a unique one)")
     clash = db.session.execute(db.select(Binding).filter(
         Binding.connection_id == company.id, Binding.host_model == "Product",
         Binding.exact_code == product.accounting_id, Binding.host_id != product.id)
@@ -67,10 +67,10 @@ def invoice_problems(invoice, company):
     customer = invoice.customer
     if _binding(company.id, "Customer", customer.id) is None:
         problems.append(f"customer '{customer}' has no Exact Online company {company.name!r}: "
-                        f"set it on the customer's billing tab")
+                        f"set it on the customer's form")
     elif not customer.accounting_id:
         problems.append(f"customer '{customer}' has no customer ID for accounting integration: "
-                        f"set a unique number on the customer's billing tab")
+                        f"set a unique number on the customer's form")
     if not invoice.lines:
         problems.append("it has no lines; Exact needs at least one invoice line")
     for number, line in enumerate(invoice.lines, start=1):
