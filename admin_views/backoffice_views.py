@@ -5,7 +5,7 @@ Lists stay fast at 100,000 rows: every column a list sorts or filters by is inde
 relations in forms are chosen through ajax lookups (`form_ajax_refs`) instead of a select
 holding every row. bench/bench_list_view.py measures it.
 """
-from flask import jsonify, request, url_for
+from flask import flash, jsonify, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -18,6 +18,7 @@ from wtforms.validators import Optional
 from admin_views.base import SecureModelView
 from backoffice import models
 from backoffice.db import db
+from jobs.health import saved_while_down_message
 
 ACCOUNTING_LABELS = {
     "accounting_id": "ID for accounting integration",
@@ -79,6 +80,12 @@ class HostModelView(SecureModelView):
     column_labels = ACCOUNTING_LABELS
     form_excluded_columns = ("created_at", "updated_at")
     column_exclude_list = ("created_at", "updated_at")
+
+    def after_model_change(self, form, model, is_created):
+        # The record is saved; say so, and that its follow-up jobs wait while Redis is down.
+        message = saved_while_down_message()
+        if message:
+            flash(message, "warning")
 
 
 class TopLevelView(HostModelView):
