@@ -5,6 +5,8 @@ Lists stay fast at 100,000 rows: every column a list sorts or filters by is inde
 relations in forms are chosen through ajax lookups (`form_ajax_refs`) instead of a select
 holding every row. bench/bench_list_view.py measures it.
 """
+import re
+
 from flask import flash, jsonify, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
@@ -39,6 +41,7 @@ COUNTRY_HELP = "Two-letter ISO code, e.g. NL, BE, DE, GB."
 # replaces by the choice's value, so users read "__None").
 BLANK_CHOICE = "(none)"
 MIN_PASSWORD_LENGTH = 8
+MAX_ID = 2 ** 31 - 1   # the largest integer primary key
 
 
 def ajax_ref(*fields):
@@ -274,9 +277,11 @@ class InvoiceView(HostModelView):
     def product_price(self):
         """The price a line of this product takes when its Unit Price is left empty."""
         product_id = request.args.get("id", "")
-        if not product_id.isdigit():
+        if not re.fullmatch(r"[0-9]+", product_id):
             return jsonify(error="Give the product's id as a number: ?id=123."), 400
-        product = db.session.get(models.Product, int(product_id))
+        # Beyond the id column's range there is no such product (PostgreSQL would refuse it).
+        product = db.session.get(models.Product, int(product_id)) \
+            if int(product_id) <= MAX_ID else None
         if product is None:
             return jsonify(error=f"There is no product with id {product_id}."), 404
         return jsonify(id=product.id, price=f"{product.price:.2f}")

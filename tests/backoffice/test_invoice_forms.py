@@ -193,6 +193,18 @@ def test_product_price_lookup_with_an_id_that_is_not_a_number_is_refused(admin_c
     assert "Give the product's id as a number" in response.get_json()["error"]
 
 
+def test_product_price_lookup_with_digits_that_are_not_0_to_9_is_refused(admin_client):
+    response = admin_client.get(f"{PRICE_LOOKUP}?id=%C2%B2")   # a superscript two
+
+    assert response.status_code == 400
+
+
+def test_product_price_lookup_beyond_the_id_range_is_not_found(admin_client):
+    response = admin_client.get(f"{PRICE_LOOKUP}?id=99999999999999999999")
+
+    assert response.status_code == 404
+
+
 def test_product_price_lookup_needs_a_login(client):
     response = client.get(f"{PRICE_LOOKUP}?id=1")
 
