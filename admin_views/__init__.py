@@ -9,9 +9,11 @@ from admin_views.base import SecureIndexView
 from backoffice import hooks
 
 # The host's admin templates (master page with banners and logout, record panels), found by
-# their own "backoffice/" names so they never shadow Flask-Admin's.
+# their own "backoffice/" names so they never shadow Flask-Admin's; and their small scripts.
 templates = Blueprint("backoffice_admin_templates", __name__,
-                      template_folder=str(Path(__file__).parent / "templates"))
+                      template_folder=str(Path(__file__).parent / "templates"),
+                      static_folder=str(Path(__file__).parent / "static"),
+                      static_url_path="/backoffice-static")
 
 
 def init_app(app):

@@ -5,14 +5,22 @@ Lists stay fast at 100,000 rows: every column a list sorts or filters by is inde
 relations in forms are chosen through ajax lookups (`form_ajax_refs`) instead of a select
 holding every row. bench/bench_list_view.py measures it.
 """
+import re
+
+from flask import flash, jsonify, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import InlineFormAdmin
+from markupsafe import Markup
 from wtforms import PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from admin_views.base import SecureModelView
 from backoffice import models
+from backoffice.db import db
+from jobs.health import saved_while_down_message
 
 ACCOUNTING_LABELS = {
     "accounting_id": "ID for accounting integration",
@@ -29,7 +37,11 @@ ACCOUNTING_LABELS = {
 ADDRESS_FIELDS = ["address_line1", "address_line2", "address_line3", "postcode", "city", "state",
                   "country"]
 COUNTRY_HELP = "Two-letter ISO code, e.g. NL, BE, DE, GB."
+# The label of a select's empty choice (Flask-Admin's blank label is empty, which WTForms 3.3
+# replaces by the choice's value, so users read "__None").
+BLANK_CHOICE = "(none)"
 MIN_PASSWORD_LENGTH = 8
+MAX_ID = 2 ** 31 - 1   # the largest integer primary key
 
 
 def ajax_ref(*fields):
@@ -55,12 +67,28 @@ def money(_view, _context, model, name):
     return "" if value is None else f"{value:,.2f}"
 
 
+class HostModelConverter(AdminModelConverter):
+    """Flask-Admin's form converter, with a readable empty choice in relation selects (also
+    in inline rows, which are converted with the view's converter)."""
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        kwargs.setdefault("blank_text", BLANK_CHOICE)
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+
+
 class HostModelView(SecureModelView):
     """Shared settings of the host screens."""
 
+    model_form_converter = HostModelConverter
     column_labels = ACCOUNTING_LABELS
     form_excluded_columns = ("created_at", "updated_at")
     column_exclude_list = ("created_at", "updated_at")
+
+    def after_model_change(self, form, model, is_created):
+        # The record is saved; say so, and that its follow-up jobs wait while Redis is down.
+        message = saved_while_down_message()
+        if message:
+            flash(message, "warning")
 
 
 class TopLevelView(HostModelView):
@@ -166,7 +194,7 @@ class GLAccountView(HostModelView):
     column_default_sort = "code"
     form_columns = ("code", "name", "type")
     form_overrides = {"type": SelectField}
-    form_args = {"type": {"choices": choices(("", ""), ("income", "Income"),
+    form_args = {"type": {"choices": choices(("", BLANK_CHOICE), ("income", "Income"),
                                              ("expense", "Expense"), ("balance", "Balance"))}}
 
 
@@ -175,12 +203,41 @@ class InvoiceLineInline(InlineFormAdmin):
 
     form_columns = ["id", "product", "description", "quantity", "unit_price", "tax_rate"]
     form_ajax_refs = {"product": ajax_ref("name", "code", "accounting_id")}
-    # Left empty, the price comes from the product (backoffice.models.InvoiceLine).
+    # Left empty, the price comes from the product (backoffice.models.InvoiceLine);
+    # invoice_lines.js shows the chosen product's price as the placeholder.
     form_args = {"unit_price": {"validators": [Optional()],
                                 "description": "Empty: the product's price."}}
 
+    def postprocess_form(self, form_class):
+        # A new line starts with an empty price: Flask-Admin would prefill the column's
+        # default of 0 (over any form_args default), which was then saved as the price.
+        form_class.unit_price.kwargs["default"] = None
+        return form_class
+
 
 TOTALS = ("total_net", "total_tax", "total_gross")
+LINE_COLUMNS = ("Product", "Description", "Quantity", "Unit price", "Tax rate", "Excl. tax", "Tax",
+                "Incl. tax")
+
+
+def _line_cells(line):
+    return (line.product or "", line.description or "", f"{line.quantity.normalize():f}",
+            f"{line.unit_price:,.2f}", line.tax_rate or "", f"{line.net:,.2f}",
+            f"{line.tax:,.2f}", f"{line.gross:,.2f}")
+
+
+def _html_row(tag, cells):
+    return Markup("<tr>{}</tr>").format(
+        Markup("").join(Markup(f"<{tag}>{{}}</{tag}>").format(cell) for cell in cells))
+
+
+def invoice_lines_table(_view, _context, model, _name):
+    """The invoice's lines as a table on its details page."""
+    if not model.lines:
+        return "No lines."
+    rows = Markup("").join(_html_row("td", _line_cells(line)) for line in model.lines)
+    return Markup('<table class="table table-sm invoice-lines mb-0"><thead>{}</thead>'
+                  "<tbody>{}</tbody></table>").format(_html_row("th", LINE_COLUMNS), rows)
 
 
 class InvoiceView(HostModelView):
@@ -192,7 +249,9 @@ class InvoiceView(HostModelView):
     column_sortable_list = ("number", "date", ("customer", "customer.name"), "status",
                             "total_gross")
     column_default_sort = ("date", True)
-    column_formatters = {name: money for name in TOTALS}
+    column_formatters = {**{name: money for name in TOTALS}, "lines": invoice_lines_table}
+    column_details_list = ("number", "customer", "site", "date", "due_date", "status",
+                           "currency", "lines", *TOTALS, "created_at", "updated_at")
     form_columns = ("number", "customer", "site", "date", "due_date", "status", "currency",
                     *TOTALS, "lines")
     # Totals are shown in the form but never taken from it: the model computes them from the
@@ -207,6 +266,25 @@ class InvoiceView(HostModelView):
 
     def on_form_create(self, form):
         form.number.data = models.Invoice.next_number()
+
+    @property
+    def extra_js(self):
+        # The script finds the price lookup through its own URL (document.currentScript).
+        return [url_for("backoffice_admin_templates.static", filename="invoice_lines.js",
+                        price_url=self.get_url(".product_price"))]
+
+    @expose("/product-price/")
+    def product_price(self):
+        """The price a line of this product takes when its Unit Price is left empty."""
+        product_id = request.args.get("id", "")
+        if not re.fullmatch(r"[0-9]+", product_id):
+            return jsonify(error="Give the product's id as a number: ?id=123."), 400
+        # Beyond the id column's range there is no such product (PostgreSQL would refuse it).
+        product = db.session.get(models.Product, int(product_id)) \
+            if int(product_id) <= MAX_ID else None
+        if product is None:
+            return jsonify(error=f"There is no product with id {product_id}."), 404
+        return jsonify(id=product.id, price=f"{product.price:.2f}")
 
 
 class UserView(HostModelView):

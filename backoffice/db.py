@@ -27,6 +27,7 @@ migrate = Migrate()
 
 
 def init_app(app):
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrations_dir = app.config.get("MIGRATIONS_DIR")
     migrate.init_app(app, db, directory=migrations_dir or _default_migrations_dir(),
@@ -34,6 +35,36 @@ def init_app(app):
     app.cli.add_command(_commands_upgrading_every_branch(), name="db")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_foreign_keys(app)
+
+
+def statement_timeout_ms(value):
+    """The DATABASE_STATEMENT_TIMEOUT setting (seconds, 0 = no limit) in milliseconds."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1
+    if not 0 <= seconds < 10 ** 6:
+        raise ValueError(f"DATABASE_STATEMENT_TIMEOUT is a number of seconds (0 for no limit), "
+                         f"not {value!r}.")
+    return round(seconds * 1000)
+
+
+def engine_options(config):
+    """SQLAlchemy engine options that make a lost or stuck database fail politely.
+
+    pool_pre_ping: a pooled connection the server dropped (restart, pg_terminate_backend,
+    failover) is replaced before use instead of failing the request. On PostgreSQL, a statement
+    running longer than DATABASE_STATEMENT_TIMEOUT is cancelled instead of holding the worker
+    and its locks.
+    """
+    options = {**config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_pre_ping": True}
+    timeout_ms = statement_timeout_ms(config.get("DATABASE_STATEMENT_TIMEOUT", "30"))
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args["options"] = " ".join(filter(None, [
+            connect_args.get("options"), f"-c statement_timeout={timeout_ms}"]))
+        options["connect_args"] = connect_args
+    return options
 
 
 def _default_migrations_dir():

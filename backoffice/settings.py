@@ -58,6 +58,9 @@ def load_settings(instance_path):
     """The application's configuration mapping, built from the environment."""
     return {
         "SQLALCHEMY_DATABASE_URI": env_str("DATABASE_URL", sqlite_url(instance_path)),
+        # Seconds a single SQL statement may run on PostgreSQL before it is cancelled (0: no
+        # limit, e.g. for a long migration); backoffice/db.py applies it.
+        "DATABASE_STATEMENT_TIMEOUT": env_str("DATABASE_STATEMENT_TIMEOUT", "30"),
         "REDIS_URL": env_str("REDIS_URL"),
         "SECRET_KEY": env_str("SECRET_KEY")
         or _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32)),

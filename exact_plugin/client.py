@@ -42,7 +42,7 @@ WRITE_OUTCOME_UNKNOWN_STATUSES = {502, 504}
 FORBIDDEN_REASONS = {
     "NoDivisionAccess": "The Exact user who connected this company has no access to this Exact "
                         "company (division). Reconnect and tick it on Exact's consent page, or "
-                        "choose another company on the Company tab.",
+                        "choose another company in the Company section of its page.",
     "TooManyErrors": "Exact Online blocked this endpoint for the rest of the hour after too many "
                      "errors. Fix the cause shown in the outbound request log, then try again "
                      "in an hour.",
@@ -179,7 +179,7 @@ class ExactClient:
     def _division_url(self, path):
         if not self.division:
             raise NotConnected(f"No Exact company (division) is chosen for \"{self.name}\": open "
-                               "it and pick one on the Company tab.")
+                               "it and pick one in the Company section of its page.")
         return f"{self.base_url}/api/v1/{self.division}/{path.strip('/')}"
 
     def _keyed_url(self, path, key):
@@ -362,7 +362,8 @@ class ExactClient:
         if status == 401:
             # Still refused after a fresh token: only a new consent can help.
             reason = ("Exact Online refuses this company's access token even after renewing "
-                      "it. Reconnect the company (Connect Now) to authorise again.")
+                      "it. Reconnect the company (the Reconnect button on its page) to "
+                      "authorise again.")
             mark_needs_reconnect(self.connection_id, reason)
             return NeedsReconnect(reason, **details)
         if status == 403:

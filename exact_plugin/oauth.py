@@ -48,7 +48,8 @@ CONSENT_DENIED = ("Exact Online did not grant access: the consent was denied on 
 NO_CODE = ("Exact Online came back without an authorization code. Click Connect Now again.")
 UNREACHABLE = ("Exact Online could not be reached to finish the connection ({}). Check the "
                "Location (or the custom base URL) and click Connect Now again.")
-CONNECTED = "Connected to Exact Online as {user}. Now pick the Exact company on the Company tab."
+CONNECTED = ("Connected to Exact Online as {user}. Now pick the Exact company in the Company "
+             "section below.")
 RECONNECTED = "Reconnected to Exact Online as {user}; the company and all mappings are kept."
 
 # Refusals of the code exchange (exact-online-api.md §1.2-1.4): (text in the answer, message).

@@ -32,7 +32,8 @@ REFRESH_MARGIN = 30        # renew when less than this is left (never before REF
 TOKEN_TIMEOUT = (10, 30)
 TOKEN_ENTITY = "oauth2/token"
 
-RECONNECT = "Reconnect the company (Connect Now on its page) to authorise the back office again."
+RECONNECT = ("Reconnect the company (the Reconnect button on its page) to authorise the back "
+             "office again.")
 
 # What a refusal of the token endpoint means, first match wins: (text in the answer, error
 # class, message). Sources: exact-online-api.md §1.4 and §9.1 (picqer#300, #553, websmurf#23, #31).

@@ -14,10 +14,12 @@ from jobs.schedule import register_periodic_job  # noqa: F401
 
 
 def init_app(app):
-    from jobs import dashboard, logs, queues, schedule, worker
+    from backoffice import hooks
+    from jobs import dashboard, health, logs, queues, schedule, worker
     logs.install_job_id_stamp()
     queues.init_app(app)
     schedule.init_app(app)
     dashboard.init_app(app)
+    hooks.register_banner_source(app, health.redis_banner)
     app.cli.add_command(worker.worker_command)
     worker.start_embedded_worker_with_web_app(app)

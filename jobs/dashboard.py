@@ -14,7 +14,7 @@ connecting to a URL.
 from urllib.parse import urlsplit
 
 import rq_dashboard
-from flask import abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_admin.menu import MenuLink
 from flask_login import current_user
 from rq_dashboard.web import push_rq_connection, setup_rq_connection
@@ -26,6 +26,9 @@ URL_PREFIX = "/admin/rq"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Shown by the dashboard as the "instance" name when there is no Redis URL.
 EMBEDDED_LABEL = "embedded://in-process-queue"
+# Our copy of the dashboard's navbar (with a link back to the back office): registered before
+# the dashboard, so Flask's template search finds it before the library's.
+navbar_template = Blueprint("jobs_dashboard_navbar", __name__, template_folder="templates")
 
 
 def _same_origin():
@@ -73,6 +76,7 @@ def init_app(app):
         app.config["RQ_DASHBOARD_REDIS_URL"] = app.config["REDIS_URL"]
         setup_rq_connection(app)
     csrf.exempt(rq_dashboard.blueprint)
+    app.register_blueprint(navbar_template)
     app.register_blueprint(rq_dashboard.blueprint, url_prefix=URL_PREFIX)
     hooks.register_admin_setup(app, add_menu_link)
 

@@ -27,6 +27,8 @@ DEFAULT_QUEUES = ("high", "default", "low")
 JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 # A job with one of these statuses still has to run: a unique enqueue is then a duplicate.
 PENDING_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+# Seconds to wait for a connection to Redis (no read timeout: workers block on the queue).
+REDIS_CONNECT_TIMEOUT = 2
 
 log = logging.getLogger(__name__)
 _embedded_server = None
@@ -61,8 +63,10 @@ def get_redis(app=None):
             state["redis"] = fakeredis.FakeRedis(server=embedded_server())
         else:
             import redis
+            # A Redis that is down must fail fast, not hang the page or the save asking it.
             state["redis"] = redis.Redis.from_url(app.config["REDIS_URL"],
-                                                  health_check_interval=30)
+                                                  health_check_interval=30,
+                                                  socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
     return state["redis"]
 
 

@@ -7,7 +7,8 @@ from cryptography.fernet import Fernet
 from backoffice.settings import env_bool, env_int, env_list, env_str, load_settings, sqlite_url
 
 ENVIRONMENT = ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEY", "PLUGINS",
-               "EXTERNAL_URL", "EXACT_SANDBOX_URL", "SETTING_UNDER_TEST"]
+               "EXTERNAL_URL", "EXACT_SANDBOX_URL", "DATABASE_STATEMENT_TIMEOUT",
+               "SETTING_UNDER_TEST"]
 
 
 @pytest.fixture(autouse=True)
@@ -114,3 +115,11 @@ def test_database_and_redis_come_from_the_environment(clean_environment, tmp_pat
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.example/backoffice"
     assert settings["REDIS_URL"] == "redis://cache.example:6379/2"
     assert settings["PLUGINS"] == []
+
+
+def test_statement_timeout_is_30_seconds_unless_the_environment_says_otherwise(clean_environment,
+                                                                               tmp_path):
+    assert load_settings(tmp_path)["DATABASE_STATEMENT_TIMEOUT"] == "30"
+    clean_environment.setenv("DATABASE_STATEMENT_TIMEOUT", "5")
+
+    assert load_settings(tmp_path)["DATABASE_STATEMENT_TIMEOUT"] == "5"

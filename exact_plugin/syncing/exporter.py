@@ -124,7 +124,7 @@ COMPANY_PAGE = "/admin/exact/companies/edit/?id={id}"
 def reconnect_message(company, exc):
     return (f"{exc.message} The company {company.name!r} must be reconnected: open "
             f"Exact Online > Exact Online companies, edit {company.name!r} and press "
-            f"'Connect Now' ({COMPANY_PAGE.format(id=company.id)}), then press Retry.")
+            f"'Reconnect' ({COMPANY_PAGE.format(id=company.id)}), then press Retry.")
 
 
 def retry_delay(exc):

@@ -18,7 +18,7 @@ def require_accounting_id(record, label):
         noun = label.lower()
         raise NotReady(
             f"{label} '{record}' has no {noun} ID for accounting integration: set a unique "
-            f"number in that field (billing tab) to create it in Exact Online.")
+            f"number in that field of its form to create it in Exact Online.")
 
 
 def product_problem(product, company):
@@ -30,10 +30,10 @@ def product_problem(product, company):
     binding = binder.binding_for_host(company.id, "Product", product.id)
     if binding is None:
         return (f"product '{product}' has no Exact Online company {company.name!r}: set "
-                f"'Exact Online company' to {company.name!r} on the product's billing tab")
+                f"'Exact Online company' to {company.name!r} on the product's form")
     if not product.accounting_id:
         return (f"product '{product}' has no product ID for accounting integration: set one on "
-                f"the product's billing tab (the Generate button proposes a unique one)")
+                f"the product's form (the Generate button proposes a unique one)")
     clash = binder.other_binding_with_code(company.id, "Product", product.accounting_id,
                                            product.id)
     if clash is not None:
@@ -64,10 +64,10 @@ def invoice_problems(invoice, company):
     customer = invoice.customer
     if binder.binding_for_host(company.id, "Customer", customer.id) is None:
         problems.append(f"customer '{customer}' has no Exact Online company {company.name!r}: "
-                        f"set it on the customer's billing tab")
+                        f"set it on the customer's form")
     elif not customer.accounting_id:
         problems.append(f"customer '{customer}' has no customer ID for accounting integration: "
-                        f"set a unique number on the customer's billing tab")
+                        f"set a unique number on the customer's form")
     if not invoice.lines:
         problems.append("it has no lines; Exact needs at least one invoice line")
     for number, line in enumerate(invoice.lines, start=1):

@@ -1,4 +1,5 @@
 """The invoice screen: lines inline, totals computed from them, bad input refused."""
+import re
 from decimal import Decimal
 
 from backoffice.db import db
@@ -6,6 +7,7 @@ from backoffice.models import Invoice, InvoiceLine
 from tests import factories as f
 
 NEW = "/admin/invoice/new/"
+PRICE_LOOKUP = "/admin/invoice/product-price/"
 
 
 def line_rows(*lines):
@@ -140,6 +142,74 @@ def test_line_without_price_or_tax_rate_takes_them_from_its_product(admin_client
     line = db.session.execute(db.select(InvoiceLine)).scalar_one()
     assert (line.unit_price, line.tax_rate.name, line.gross) == (
         Decimal("80.00"), "VAT high", Decimal("193.60"))
+
+
+def test_new_line_unit_price_starts_empty_so_the_product_price_can_apply(admin_client):
+    page = f.page_text(admin_client.get(NEW))
+
+    price_input = re.search(r'<input[^>]*id="unit_price"[^>]*>', page).group(0)
+    assert 'value=""' in price_input
+    assert "Empty: the product's price." in page
+
+
+def test_line_with_an_explicit_zero_price_stays_at_zero(admin_client):
+    customer = f.customer(name="Acme")
+    product = f.product(name="Support hour", price="80")
+
+    f.submit(admin_client, NEW, invoice_form(customer, lines=[
+        {"product": str(product.id), "quantity": "2", "unit_price": "0"}]))
+
+    line = db.session.execute(db.select(InvoiceLine)).scalar_one()
+    assert (line.unit_price, line.gross) == (Decimal("0.00"), Decimal("0.00"))
+
+
+def test_product_price_lookup_gives_the_price_an_empty_line_takes(admin_client):
+    product = f.product(name="Support hour", price="80")
+
+    response = admin_client.get(f"{PRICE_LOOKUP}?id={product.id}")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"id": product.id, "price": "80.00"}
+
+
+def test_product_price_lookup_of_an_unknown_product_is_not_found(admin_client):
+    response = admin_client.get(f"{PRICE_LOOKUP}?id=999")
+
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "There is no product with id 999."}
+
+
+def test_product_price_lookup_without_an_id_is_refused(admin_client):
+    response = admin_client.get(PRICE_LOOKUP)
+
+    assert response.status_code == 400
+    assert "Give the product's id as a number" in response.get_json()["error"]
+
+
+def test_product_price_lookup_with_an_id_that_is_not_a_number_is_refused(admin_client):
+    response = admin_client.get(f"{PRICE_LOOKUP}?id=1%20OR%201")
+
+    assert response.status_code == 400
+    assert "Give the product's id as a number" in response.get_json()["error"]
+
+
+def test_product_price_lookup_with_digits_that_are_not_0_to_9_is_refused(admin_client):
+    response = admin_client.get(f"{PRICE_LOOKUP}?id=%C2%B2")   # a superscript two
+
+    assert response.status_code == 400
+
+
+def test_product_price_lookup_beyond_the_id_range_is_not_found(admin_client):
+    response = admin_client.get(f"{PRICE_LOOKUP}?id=99999999999999999999")
+
+    assert response.status_code == 404
+
+
+def test_product_price_lookup_needs_a_login(client):
+    response = client.get(f"{PRICE_LOOKUP}?id=1")
+
+    assert response.status_code == 302
+    assert "/login" in response.location
 
 
 def test_line_without_product_or_price_is_refused(admin_client):

@@ -1,9 +1,12 @@
 """The back office in a real browser (Debian Chromium through Playwright) against a live server:
 log in, create a customer with a site, create an invoice with two lines, see the totals."""
+from decimal import Decimal
+
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.db import db
-from backoffice.models import Customer, Invoice
+from backoffice.models import Customer, Invoice, InvoiceLine
 from tests import factories as f
 from tests.conftest import TEST_PASSWORD
 from tests.fixtures.browser import login_in_browser, pick_in_select2
@@ -60,6 +63,30 @@ def test_admin_creates_a_customer_with_a_site_then_an_invoice_and_sees_its_total
     assert customer.main_site.name == "Head office"
     invoice = db.session.execute(db.select(Invoice)).scalar_one()
     assert len(invoice.lines) == 2
+
+
+def test_invoice_line_left_without_a_price_shows_and_saves_the_products_price(
+        live_server, page, admin_user):
+    f.customer(name="Acme BV")
+    f.product(name="Support hour", price="80")
+    login_in_browser(page, live_server, "admin", TEST_PASSWORD)
+
+    page.goto(f"{live_server.url}/admin/invoice/new/")
+    pick_in_select2(page, "customer", "Acme", "Acme BV")
+    page.click("#lines-button")
+    pick_in_select2(page, "lines-0-product", "Support", "Support hour")
+    page.fill("#lines-0-quantity", "2")
+
+    price = page.locator("#lines-0-unit_price")
+    expect(price).to_have_value("")
+    expect(price).to_have_attribute("placeholder", "80.00")
+    expect(page.locator("#lines .form-text").filter(has_text="Empty: the product's price")
+           ).to_have_text("Empty: the product's price, 80.00.")
+    save_form(page)
+
+    assert "Record was successfully created." in page.inner_text(".alert-success")
+    line = db.session.execute(db.select(InvoiceLine)).scalar_one()
+    assert (line.unit_price, line.net) == (Decimal("80.00"), Decimal("160.00"))
 
 
 def test_refused_customer_shows_the_message_in_the_browser(live_server, page, admin_user):

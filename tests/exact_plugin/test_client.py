@@ -299,5 +299,5 @@ def test_division_calls_need_a_chosen_division(connected_company):
     db.session.commit()
     client = ExactClient.for_connection(connected_company)
     assert client.me()   # no division needed
-    with pytest.raises(NotConnected, match="Company tab"):
+    with pytest.raises(NotConnected, match="Company section of its page"):
         client.find_one("crm/Accounts", "Blocked eq false", ["ID"])

@@ -430,6 +430,20 @@ def test_cli_check_of_a_company_that_needs_reconnect_says_what_to_do(runner, con
     assert result.exit_code != 0 and "Reconnect the company" in result.output
 
 
+def test_a_company_that_needs_reconnect_is_told_to_press_the_button_its_page_shows(
+        admin_client, connected_company):
+    from exact_plugin.tokens import RECONNECT, mark_needs_reconnect
+    mark_needs_reconnect(connected_company.id, RECONNECT)
+    db.session.expire_all()   # written on its own connection
+
+    page = admin_client.get(f"{COMPANIES}edit/?id={connected_company.id}").get_data(as_text=True)
+
+    button = re.search(r'id="connect-now">\s*([^<]*?)\s*</button>', page).group(1)
+    reason = re.search(r'id="connection-reason">([^<]*)<', page).group(1)
+    assert button == "Reconnect"
+    assert "the Reconnect button on its page" in reason
+
+
 def test_integration_settings_row_is_created_once(app):
     first = IntegrationSettings.get()
     db.session.commit()

@@ -114,3 +114,23 @@ def test_admin_opens_the_jobs_dashboard_from_the_menu_and_sees_a_failed_job(
 
     page.wait_for_url("**/default/failed/**")
     expect(page.get_by_text("jammed").first).to_be_visible()
+
+
+def test_dashboard_pages_link_back_to_the_back_office(dashboard_client):
+    pages = {url: dashboard_client.get(url).get_data(as_text=True) for url in DASHBOARD_PAGES
+             if "/data/" not in url}
+
+    assert {url: bool(re.search(r'<a[^>]*id="back-to-back-office"[^>]*href="/admin/"', page))
+            for url, page in pages.items()} == {url: True for url in pages}
+
+
+@pytest.mark.browser
+def test_admin_goes_back_from_the_jobs_dashboard_to_the_back_office(admin_user, live_server,
+                                                                     page):
+    login_in_browser(page, live_server, "admin", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/admin/rq/")
+
+    page.click("#back-to-back-office")
+
+    page.wait_for_url(f"{live_server.url}/admin/")
+    expect(page.get_by_text("Welcome, admin.")).to_be_visible()

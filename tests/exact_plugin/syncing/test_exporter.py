@@ -76,6 +76,7 @@ def test_customer_without_accounting_id_stays_not_synced_and_says_what_to_set(co
     binding = binding_of(company, customer)
     assert binding.sync_state == "not_synced"
     assert "customer ID for accounting integration" in binding.last_error
+    assert "in that field of its form" in binding.last_error   # the form has no tabs
     assert calls() == []
 
 
@@ -178,7 +179,9 @@ def test_editing_an_open_invoice_replaces_its_lines_in_exact(company, sandbox):
 
 @pytest.mark.parametrize("problem, expected", [
     ("no_company", "has no Exact Online company"),
+    ("no_company", "on the product's form"),
     ("no_product_id", "has no product ID for accounting integration"),
+    ("no_product_id", "set one on the product's form"),
     ("duplicate_id", "is not unique"),
 ])
 def test_invoice_line_with_an_unsyncable_product_fails_locally_without_an_api_call(
@@ -257,6 +260,8 @@ def test_a_revoked_authorisation_fails_with_the_reconnect_message(company, sandb
     binding = binding_of(company, customer)
     assert binding.sync_state == "failed"
     assert "reconnect" in binding.last_error.lower()
+    # The company's page then shows a "Reconnect" button, not "Connect Now".
+    assert "press 'Reconnect'" in binding.last_error
     assert f"/admin/exact/companies/edit/?id={company.id}" in binding.last_error
 
 
