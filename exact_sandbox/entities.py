@@ -7,6 +7,8 @@ table, so adding an entity is adding an entry here (docs/sandbox.md §Entities).
 """
 from dataclasses import dataclass, field
 
+from .fieldsets import SYNC_ACCOUNTS, SYNC_GL_ACCOUNTS, SYNC_ITEMS, SYNC_SALES_INVOICES
+
 AUDIT = ("Created", "Creator", "CreatorFullName", "Modified", "Modifier", "ModifierFullName", "Division")
 
 
@@ -32,8 +34,11 @@ class Entity:
     # Exact: fixed-width codes come back padded (reference §3.2); ("r"ight-aligned | "l"eft-aligned, width)
     padded: dict = field(default_factory=dict)
     unique: tuple = ()
+    fixed_on_update: tuple = ()        # properties a PUT may not name at all (500 "Gegeven bestaat reeds.")
     max_length: dict = field(default_factory=dict)
     methods: frozenset = frozenset({"GET", "POST", "PUT", "DELETE"})
+    # Exact: plain and bulk endpoints with a sync counterpart refuse a list GET without
+    # $filter (reference §3.4, kb-copy "API limits")
     mandatory_filter: bool = False
     deferred: tuple = ()
     deleted_type: int | None = None    # sync/Deleted EntityType (reference §6.7)
@@ -65,7 +70,8 @@ ACCOUNTS = Entity(
     dates=frozenset({"StartDate", "EndDate", "StatusSince", "CustomerSince", "Created", "Modified"}),
     padded={"Code": ("r", 18), "Country": ("l", 3), "Language": ("l", 10),
             "SalesVATCode": ("l", 3), "PurchaseVATCode": ("l", 3)},
-    unique=("Code",),
+    # Exact: Code in a PUT is refused even when unchanged (picqer#432, reference §6.1)
+    unique=("Code",), fixed_on_update=("Code",),
     mandatory_filter=True, deferred=("BankAccounts",), deleted_type=2, topic="Accounts",
 )
 
@@ -90,7 +96,8 @@ ITEMS = Entity(
     dates=frozenset({"StartDate", "EndDate", "Created", "Modified"}),
     padded={"SalesVatCode": ("l", 3)},
     # Exact: Description ≤ 60, ExtraDescription ≤ 255 (reference §6.2)
-    unique=("Code",), max_length={"Description": 60, "ExtraDescription": 255},
+    # Sandbox choice: Code in a PUT refused as for Accounts (reference silent for Items; the stricter)
+    unique=("Code",), fixed_on_update=("Code",), max_length={"Description": 60, "ExtraDescription": 255},
     mandatory_filter=True, deleted_type=9, topic="Items",
 )
 
@@ -126,7 +133,7 @@ GL_ACCOUNTS = Entity(
     mandatory=("Code", "Description"),
     references={"VATCode": Reference("VATCodes", "Code")},
     dates=frozenset({"Created", "Modified"}), padded={"VATCode": ("l", 3)}, unique=("Code",),
-    deleted_type=7, topic="GLAccounts",  # Exact: topic name for GLAccounts unverified (reference §8)
+    mandatory_filter=True, deleted_type=7, topic="GLAccounts",  # Exact: topic name for GLAccounts unverified (reference §8)
 )
 
 JOURNALS = Entity(
@@ -156,7 +163,7 @@ SALES_INVOICES = Entity(
     references={"OrderedBy": Reference("Accounts"), "InvoiceTo": Reference("Accounts"),
                 "DeliverTo": Reference("Accounts")},
     dates=frozenset({"InvoiceDate", "OrderDate", "DueDate", "Created", "Modified"}),
-    max_length={"Description": 60},
+    max_length={"Description": 60}, mandatory_filter=True,
     deferred=("SalesInvoiceLines",), deleted_type=13, topic="SalesInvoices",
 )
 
@@ -174,6 +181,8 @@ SALES_INVOICE_LINES = Entity(
     references={"Item": Reference("Items"), "VATCode": Reference("VATCodes", "Code"),
                 "GLAccount": Reference("GLAccounts"), "InvoiceID": Reference("SalesInvoices", "InvoiceID")},
     dates=frozenset({"DeliveryDate", "StartTime", "EndTime"}), padded={"VATCode": ("l", 3)},
+    # its sync counterpart is sync/SalesInvoice/SalesInvoices, which carries the lines (reference §6.7)
+    mandatory_filter=True,
 )
 
 WEBHOOK_SUBSCRIPTIONS = Entity(
@@ -231,10 +240,15 @@ SYNC = {
     "sync/Deleted": DELETED,
 }
 
-# Extra properties present only in sync feeds (reference §6.1 "Timestamp only on the sync endpoint")
-SYNC_EXTRA_FIELDS = ("Timestamp",)
-SYNC_INVOICE_LINE_FIELDS = ("LineNumber", "Item", "ItemCode", "ItemDescription", "Quantity", "UnitPrice",
-                            "NetPrice", "VATCode", "VATPercentage", "GLAccount", "GLAccountCode")
+# Exact: each sync endpoint has its own documented property list, Timestamp only there
+# (reference §6.1, §6.7; picqer Sync*.php) — see fieldsets.py
+SYNC_FIELDS = {
+    "sync/CRM/Accounts": SYNC_ACCOUNTS,
+    "sync/Logistics/Items": SYNC_ITEMS,
+    "sync/Financial/GLAccounts": SYNC_GL_ACCOUNTS,
+    "sync/SalesInvoice/SalesInvoices": SYNC_SALES_INVOICES,
+    "sync/Deleted": DELETED.fields,
+}
 # Exact: sync/Deleted may also be filtered on EntityType (reference §6.7, eol-syncdemo)
 SYNC_FILTERABLE = {"sync/Deleted": {"Timestamp", "EntityType"}}
 

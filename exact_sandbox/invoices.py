@@ -14,7 +14,8 @@ from .values import new_guid, normalise_key
 
 STATUS_DESCRIPTIONS = {10: "Draft", 20: "Open", 50: "Processed"}
 TYPE_DESCRIPTIONS = {8020: "Normal", 8021: "Credit note", 8023: "Direct sales invoice", 8024: "Direct credit note"}
-DEFAULT_SALES_JOURNAL = "70"
+DEFAULT_SALES_JOURNAL = "70"   # the division's default sales journal (seed.py)
+SALES_JOURNAL_TYPE = 20        # Exact: journal Type 20 = sales (reference §6.5)
 MALFORMED = "Error processing request stream. The request should be a valid top-level resource object."
 
 
@@ -123,12 +124,7 @@ class InvoiceRules:
         if nested is not None and not isinstance(nested, list):
             raise ODataError(400, MALFORMED)
         invoice["InvoiceTo"] = invoice.get("InvoiceTo") or invoice.get("OrderedBy")
-        journal = records.store.find(division, "Journals", "Code", invoice.get("Journal") or "")
-        # Exact: an unknown journal (e.g. a GUID) silently falls back to the default (reference §9.13)
-        if journal is None:
-            journal = records.store.find(division, "Journals", "Code", DEFAULT_SALES_JOURNAL)
-        invoice["Journal"] = journal["Code"]
-        invoice["JournalDescription"] = journal["Description"]
+        self.set_journal(records, division, invoice)
         # Exact: Status is read-only; new invoices are open (reference §6.6)
         invoice["Status"], invoice["StatusDescription"] = 20, STATUS_DESCRIPTIONS[20]
         invoice["Type"] = invoice.get("Type") or 8020
@@ -140,6 +136,23 @@ class InvoiceRules:
             invoice["InvoiceNumber"] = next_invoice_number(records, division, invoice["Journal"])
             invoice["InvoiceDate"] = records.state.clock.now_ms()
         self.check_lines(records, division, nested or [])
+
+    def set_journal(self, records, division: int, invoice: dict) -> None:
+        """Journal: the code of one of the division's sales journals; the default one when none is sent.
+
+        Exact: "Every invoice should be linked to a sales journal" (picqer SyncSalesInvoice.php) and an invalid
+        journal is a 500 "Invalid journal. The journal must be a ... journal." (picqer#452). Exact was seen to
+        fall back silently to the default journal for a GUID (reference §9.13); the sandbox refuses
+        anything that is not a sales journal code instead (the stricter choice, docs/sandbox.md).
+        """
+        code = invoice.get("Journal")
+        if code in (None, ""):
+            code = DEFAULT_SALES_JOURNAL
+        journal = records.store.find(division, "Journals", "Code", str(code).strip())
+        if journal is None or journal.get("Type") != SALES_JOURNAL_TYPE:
+            raise ValidationFailed([records.messages()["journal"]])
+        invoice["Journal"] = journal["Code"]
+        invoice["JournalDescription"] = journal["Description"]
 
     def check_lines(self, records, division: int, nested: list) -> None:
         problems = []
@@ -158,10 +171,13 @@ class InvoiceRules:
             add_line(records, division, invoice["InvoiceID"], line, number)
         recalculate(records, division, invoice["InvoiceID"])
 
-    def before_update(self, records, division: int, invoice: dict) -> None:
+    def before_update(self, records, division: int, invoice: dict, changes: dict | None = None) -> None:
         refuse_if_processed(records, invoice)
+        if changes and "Journal" in changes:
+            self.set_journal(records, division, changes)
 
-    before_delete = before_update
+    def before_delete(self, records, division: int, invoice: dict) -> None:
+        refuse_if_processed(records, invoice)
 
     def after_delete(self, records, division: int, invoice: dict) -> None:
         for line in lines_of(records, division, invoice["InvoiceID"]):
@@ -198,10 +214,11 @@ class LineRules:
         recalculate(records, division, line["InvoiceID"])
         records.notify(division, E.SALES_INVOICES, "Update", line["InvoiceID"])
 
-    def before_update(self, records, division: int, line: dict) -> None:
+    def before_update(self, records, division: int, line: dict, changes: dict | None = None) -> None:
         refuse_if_processed(records, records.store.get(division, "SalesInvoices", line["InvoiceID"]))
 
-    before_delete = before_update
+    def before_delete(self, records, division: int, line: dict) -> None:
+        self.before_update(records, division, line)
 
     def after_delete(self, records, division: int, line: dict) -> None:
         self.after_write(records, division, line, None)

@@ -9,14 +9,18 @@ from . import entities as E
 from .errors import ODataError, ValidationFailed
 from .odata import parse_datetime_ms
 from .invoices import INVOICE_RULES
+from .states import is_valid_state
 from .values import new_guid, normalise_key, pad
 
-# Exact: English wording unverified, Dutch from picqer#10/#249/#416 (reference §5)
+# Exact: English wording unverified, Dutch from picqer#10/#249/#416 (reference §5);
+# "journal" follows the English shape of picqer#452 ("Invalid journal. The journal must be a cash journal.")
 MESSAGES = {
     "en": {"mandatory": "Mandatory: {}", "reference": "Invalid reference: {}", "exists": "Data already exists.",
-           "too_long": "Value too long: {} (maximum {} characters)", "processed": "Processed invoices can't be changed."},
+           "too_long": "Value too long: {} (maximum {} characters)", "processed": "Processed invoices can't be changed.",
+           "journal": "Invalid journal. The journal must be a sales journal."},
     "nl": {"mandatory": "Verplicht: {}", "reference": "Ongeldige referentie: {}", "exists": "Gegeven bestaat reeds.",
-           "too_long": "Waarde te lang: {} (maximaal {} tekens)", "processed": "Verwerkte facturen kunnen niet worden gewijzigd."},
+           "too_long": "Waarde te lang: {} (maximaal {} tekens)", "processed": "Verwerkte facturen kunnen niet worden gewijzigd.",
+           "journal": "Ongeldig dagboek. Het dagboek moet een verkoopboek zijn."},
 }
 
 # Derived read-only lookup fields: target field ← (reference field, referenced property)
@@ -89,6 +93,11 @@ class Records:
                      if isinstance(record.get(name), str) and len(record[name]) > limit]
         problems += [text["reference"].format(name) for name, reference in entity.references.items()
                      if record.get(name) not in (None, "") and not self.resolve(division, reference, record[name])]
+        if "State" in entity.fields and "Country" in entity.fields \
+                and not is_valid_state(record.get("Country"), record.get("State")):
+            # Exact: State "must be assigned with a valid value from the selected country or set to empty"
+            # (picqer Account.php); message and code table unverified (states.py)
+            problems.append(text["reference"].format("State"))
         if problems:
             raise ValidationFailed(problems)
         for name in entity.unique:
@@ -141,10 +150,14 @@ class Records:
     def update(self, division: int, entity: E.Entity, key, payload: dict, trusted: bool = False) -> dict:
         key = normalise_key(entity.key, key)
         current = self.require(division, entity, key)
+        if not trusted and isinstance(payload, dict) and any(name in payload for name in entity.fixed_on_update):
+            # Exact: a PUT that sets Code answers 500 "Gegeven bestaat reeds.", even with the stored
+            # value (picqer#432, reference §6.1)
+            raise ValidationFailed([self.messages()["exists"]])
         changes = self.clean_payload(entity, payload, trusted)
         rules = INVOICE_RULES.get(entity.name)
         if rules:
-            rules.before_update(self, division, current)
+            rules.before_update(self, division, current, changes)
         record = {**current, **changes}
         with self.store.transaction():
             self.validate(division, entity, record, key)
