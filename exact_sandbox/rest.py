@@ -260,7 +260,19 @@ class ApiCall:
             parts.append(f"{self.column(name)} {direction.upper()}")
         return ", ".join(parts + ["seq"])
 
+    def check_query_options(self) -> None:
+        """Options the sandbox does not serve are refused rather than silently ignored."""
+        if "$skip" in request.args:
+            # Exact: $skip is not supported on endpoints released after March 2017; use $skiptoken
+            # (reference §3.3). The sandbox refuses it everywhere (stricter; wording its own).
+            raise ODataError(400, "The query parameter '$skip' is not supported. Use the __next link ($skiptoken).")
+        unknown = self.expanded() - set(self.endpoint.navigation_fields() if self.endpoint.mode == "normal" else ())
+        if unknown or (self.expanded() and self.endpoint.entity is not E.SALES_INVOICES):
+            # Only SalesInvoiceLines can be expanded here (docs/sandbox.md §Deliberately left out)
+            raise ODataError(400, f"$expand is not supported for '{', '.join(sorted(self.expanded()))}'.")
+
     def list_collection(self) -> Response:
+        self.check_query_options()
         self.check_list_rules()
         select = self.selection()
         where, params = self.scope()
@@ -424,6 +436,7 @@ class ApiCall:
             record = self.state.records.get(self.division, entity, key)
         if record is None or (entity is E.WEBHOOK_SUBSCRIPTIONS and record.get("ClientID") != self.grant.client_id):
             raise ODataError(404, f"Resource not found for the segment '{entity.name}'.")
+        self.check_query_options()
         return json_response({"d": self.render(record, self.selection())})
 
     def count(self) -> Response:

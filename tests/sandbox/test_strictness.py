@@ -255,3 +255,20 @@ def test_read_only_invoice_fields_on_put_are_ignored(api, url):
 def test_division_legislation_is_an_integer_too(api, url):
     row = api.get(url(f"system/Divisions({DIVISION})")).json()["d"]
     assert type(row["Legislation"]) is int
+
+
+# -- query options the sandbox does not serve are refused, not ignored ----------------------------------
+
+def test_skip_is_refused(api, url):
+    response = api.get(url("vat/VATCodes"), params={"$skip": "2"})
+    assert response.status_code == 400 and exact_error_shape(response)
+
+
+def test_comparing_two_properties_in_a_filter_is_refused(api, url):
+    response = api.get(url("crm/Accounts"), params={"$filter": "Name eq City"})
+    assert response.status_code == 400 and exact_error_shape(response)
+
+
+def test_expanding_anything_but_sales_invoice_lines_is_refused(api, url):
+    response = api.get(url("crm/Accounts"), params={"$filter": "Blocked eq false", "$expand": "BankAccounts"})
+    assert response.status_code == 400
