@@ -52,19 +52,44 @@ class Entity:
 
 GET_ONLY = frozenset({"GET"})
 
+
+def documented_extras(declared: tuple, documented: tuple) -> tuple:
+    """Documented properties the sandbox does not model: served as null, ignored on writes.
+
+    Exact's plain entities have (at least) the properties of their sync feed but Timestamp
+    (picqer Account.php / Item.php / GLAccount.php list the same names), so a $select of one
+    of them must not be a 400 in the sandbox when Exact would serve it.
+    """
+    return tuple(name for name in documented if name not in declared and name != "Timestamp")
+
+
+ACCOUNT_FIELDS = ("ID", "Code", "Name", "Status", "Type", "IsSupplier", "IsSales", "IsPurchase", "Blocked",
+                  "AddressLine1", "AddressLine2", "AddressLine3", "Postcode", "City", "State", "Country",
+                  "CountryName", "Email", "Phone", "PhoneExtension", "Fax", "Website", "VATNumber",
+                  "ChamberOfCommerce", "Language", "LanguageDescription", "SalesVATCode", "PurchaseVATCode",
+                  "PaymentConditionSales", "PaymentConditionPurchase", "DiscountSales", "CreditLineSales",
+                  "InvoicingMethod", "IsReseller", "IsAccountant", "IsCompetitor", "GLAccountSales", "GLAR", "GLAP",
+                  "MainContact", "Parent", "InvoiceAccount", "SearchCode", "Remarks", "StartDate", "EndDate",
+                  "StatusSince", "CustomerSince", "LogoUrl", "Currency") + AUDIT
+ACCOUNT_EXTRAS = documented_extras(ACCOUNT_FIELDS + ("BankAccounts",), SYNC_ACCOUNTS)
+ITEM_FIELDS = ("ID", "Code", "Description", "ExtraDescription", "ItemGroup", "ItemGroupCode", "ItemGroupDescription",
+               "SalesVatCode", "SalesVatCodeDescription", "GLRevenue", "GLRevenueCode", "GLRevenueDescription",
+               "GLCosts", "GLCostsCode", "GLCostsDescription", "CostPriceStandard", "StandardSalesPrice",
+               "CostPriceNew", "AverageCost", "CostPriceCurrency", "Unit", "UnitDescription", "UnitType",
+               "IsSalesItem", "IsPurchaseItem", "IsStockItem", "IsFractionAllowedItem", "IsSerialItem",
+               "IsBatchItem", "IsMakeItem", "IsWebshopItem", "IsTime", "Stock", "GrossWeight", "NetWeight",
+               "Barcode", "SearchCode", "Notes", "PictureUrl", "StartDate", "EndDate") + AUDIT
+ITEM_EXTRAS = documented_extras(ITEM_FIELDS, SYNC_ITEMS)
+GL_ACCOUNT_FIELDS = ("ID", "Code", "Description", "Type", "TypeDescription", "BalanceSide", "BalanceType", "VATCode",
+                     "IsBlocked", "SearchCode") + AUDIT
+GL_ACCOUNT_EXTRAS = documented_extras(GL_ACCOUNT_FIELDS, SYNC_GL_ACCOUNTS)
+
 ACCOUNTS = Entity(
     name="Accounts", path="crm/Accounts", model="Account",
-    fields=("ID", "Code", "Name", "Status", "Type", "IsSupplier", "IsSales", "IsPurchase", "Blocked",
-            "AddressLine1", "AddressLine2", "AddressLine3", "Postcode", "City", "State", "Country",
-            "CountryName", "Email", "Phone", "PhoneExtension", "Fax", "Website", "VATNumber",
-            "ChamberOfCommerce", "Language", "LanguageDescription", "SalesVATCode", "PurchaseVATCode",
-            "PaymentConditionSales", "PaymentConditionPurchase", "DiscountSales", "CreditLineSales",
-            "InvoicingMethod", "IsReseller", "IsAccountant", "IsCompetitor", "GLAccountSales", "GLAR", "GLAP",
-            "MainContact", "Parent", "InvoiceAccount", "SearchCode", "Remarks", "StartDate", "EndDate",
-            "StatusSince", "CustomerSince", "LogoUrl", "Currency") + AUDIT,
+    fields=ACCOUNT_FIELDS + ACCOUNT_EXTRAS,
     # Exact: read-only fields are silently ignored on POST/PUT (reference §6.1, §9.12)
     read_only=frozenset({"ID", "IsSales", "IsPurchase", "Type", "CountryName", "Currency", "LanguageDescription",
-                         "StatusSince", "CustomerSince", "LogoUrl", *AUDIT}),
+                         "StatusSince", "CustomerSince", "LogoUrl", *AUDIT, *ACCOUNT_EXTRAS}),
     mandatory=("Name",),
     references={"SalesVATCode": Reference("VATCodes", "Code"), "PurchaseVATCode": Reference("VATCodes", "Code")},
     dates=frozenset({"StartDate", "EndDate", "StatusSince", "CustomerSince", "Created", "Modified"}),
@@ -77,18 +102,13 @@ ACCOUNTS = Entity(
 
 ITEMS = Entity(
     name="Items", path="logistics/Items", model="Item",
-    fields=("ID", "Code", "Description", "ExtraDescription", "ItemGroup", "ItemGroupCode", "ItemGroupDescription",
-            "SalesVatCode", "SalesVatCodeDescription", "GLRevenue", "GLRevenueCode", "GLRevenueDescription",
-            "GLCosts", "GLCostsCode", "GLCostsDescription", "CostPriceStandard", "StandardSalesPrice",
-            "CostPriceNew", "AverageCost", "CostPriceCurrency", "Unit", "UnitDescription", "UnitType",
-            "IsSalesItem", "IsPurchaseItem", "IsStockItem", "IsFractionAllowedItem", "IsSerialItem",
-            "IsBatchItem", "IsMakeItem", "IsWebshopItem", "IsTime", "Stock", "GrossWeight", "NetWeight",
-            "Barcode", "SearchCode", "Notes", "PictureUrl", "StartDate", "EndDate") + AUDIT,
+    fields=ITEM_FIELDS + ITEM_EXTRAS,
     # Exact: StandardSalesPrice is read-only over the API (reference §6.2); the control
     # endpoint /_sandbox/records can set it.
     read_only=frozenset({"ID", "ItemGroupCode", "ItemGroupDescription", "SalesVatCodeDescription",
                          "GLRevenueCode", "GLRevenueDescription", "GLCostsCode", "GLCostsDescription",
-                         "StandardSalesPrice", "UnitDescription", "UnitType", "Stock", "PictureUrl", *AUDIT}),
+                         "StandardSalesPrice", "UnitDescription", "UnitType", "Stock", "PictureUrl", *AUDIT,
+                         *ITEM_EXTRAS}),
     mandatory=("Code", "Description"),
     references={"ItemGroup": Reference("ItemGroups"), "GLRevenue": Reference("GLAccounts"),
                 "GLCosts": Reference("GLAccounts"), "SalesVatCode": Reference("VATCodes", "Code"),
@@ -127,9 +147,8 @@ VAT_CODES = Entity(
 
 GL_ACCOUNTS = Entity(
     name="GLAccounts", path="financial/GLAccounts", model="GLAccount",
-    fields=("ID", "Code", "Description", "Type", "TypeDescription", "BalanceSide", "BalanceType", "VATCode",
-            "IsBlocked", "SearchCode") + AUDIT,
-    read_only=frozenset({"ID", "TypeDescription", *AUDIT}),
+    fields=GL_ACCOUNT_FIELDS + GL_ACCOUNT_EXTRAS,
+    read_only=frozenset({"ID", "TypeDescription", *AUDIT, *GL_ACCOUNT_EXTRAS}),
     mandatory=("Code", "Description"),
     references={"VATCode": Reference("VATCodes", "Code")},
     dates=frozenset({"Created", "Modified"}), padded={"VATCode": ("l", 3)}, unique=("Code",),

@@ -272,3 +272,9 @@ def test_comparing_two_properties_in_a_filter_is_refused(api, url):
 def test_expanding_anything_but_sales_invoice_lines_is_refused(api, url):
     response = api.get(url("crm/Accounts"), params={"$filter": "Blocked eq false", "$expand": "BankAccounts"})
     assert response.status_code == 400
+
+
+def test_documented_properties_not_modelled_are_served_as_null_on_plain_endpoints(api, url):
+    rows = api.get(url("crm/Accounts"), params={"$select": "ID,Classification1,StateName",
+                                                "$filter": "Blocked eq false"}).json()["d"]["results"]
+    assert rows[0]["Classification1"] is None and rows[0]["StateName"] is None
