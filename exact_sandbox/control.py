@@ -8,7 +8,7 @@ from .errors import ODataError
 from .state import RUNTIME_SETTINGS
 
 LIMIT_TYPES = {"minutely_limit": int, "daily_limit": int, "window_seconds": int, "token_daily_limit": int,
-               "error_block": bool, "language": str}
+               "error_block": bool, "language": str, "webhook_validation_delay": float, "webhook_delivery": bool}
 
 
 def create_blueprint(state) -> Blueprint:
@@ -130,5 +130,14 @@ def create_blueprint(state) -> Blueprint:
     @bp.get("/webhooks")
     def webhook_deliveries():
         return jsonify(state.stats.snapshot()["webhook_deliveries"])
+
+    @bp.get("/webhooks/subscriptions")
+    def webhook_subscriptions():
+        """Every subscription with its validation state (Exact does not expose it over the API)."""
+        rows = state.store.select("SELECT division, data FROM records WHERE entity = 'WebhookSubscriptions' "
+                                  "ORDER BY seq", [])
+        return jsonify([{**json.loads(data), "division": division, **{
+            f"validation_{name}": value for name, value in state.webhooks.validation(json.loads(data)["ID"]).items()}}
+            for division, data in rows])
 
     return bp

@@ -152,7 +152,8 @@ GL_ACCOUNTS = Entity(
     mandatory=("Code", "Description"),
     references={"VATCode": Reference("VATCodes", "Code")},
     dates=frozenset({"Created", "Modified"}), padded={"VATCode": ("l", 3)}, unique=("Code",),
-    mandatory_filter=True, deleted_type=7, topic="GLAccounts",  # Exact: topic name for GLAccounts unverified (reference §8)
+    # Exact: the webhook topic name for GLAccounts is unverified (reference §8): no topic, subscriptions refused
+    mandatory_filter=True, deleted_type=7,
 )
 
 JOURNALS = Entity(

@@ -11,6 +11,7 @@ from .odata import parse_datetime_ms
 from .invoices import INVOICE_RULES
 from .states import is_valid_state
 from .values import new_guid, normalise_key, pad
+from .webhooks import SubscriptionRules
 
 # Exact: English wording unverified, Dutch from picqer#10/#249/#416 (reference §5);
 # "journal" follows the English shape of picqer#452 ("Invalid journal. The journal must be a cash journal.")
@@ -39,6 +40,10 @@ LOOKUPS = {
 GL_TYPE_DESCRIPTIONS = {10: "Cash", 12: "Bank", 20: "Accounts receivable", 22: "Accounts payable", 24: "VAT",
                         90: "General", 110: "Revenue", 111: "Cost of goods", 120: "Other costs",
                         121: "Sales, general administrative expenses", 125: "Employee costs"}
+
+
+# Business-rule hooks per entity (before_create, after_write, before_update, before_delete, after_delete)
+RULES = {**INVOICE_RULES, "WebhookSubscriptions": SubscriptionRules()}
 
 
 class Records:
@@ -127,7 +132,7 @@ class Records:
     def create(self, division: int, entity: E.Entity, payload: dict, trusted: bool = False,
                context: dict | None = None) -> tuple[dict, dict]:
         """Validate and store a new record; returns (stored record, cleaned posted fields)."""
-        rules = INVOICE_RULES.get(entity.name)
+        rules = RULES.get(entity.name)
         nested = payload.get("SalesInvoiceLines") if isinstance(payload, dict) else None
         posted = self.clean_payload(entity, payload, trusted)
         key = posted.get(entity.key) if trusted and posted.get(entity.key) else new_guid()
@@ -155,7 +160,7 @@ class Records:
             # value (picqer#432, reference §6.1)
             raise ValidationFailed([self.messages()["exists"]])
         changes = self.clean_payload(entity, payload, trusted)
-        rules = INVOICE_RULES.get(entity.name)
+        rules = RULES.get(entity.name)
         if rules:
             rules.before_update(self, division, current, changes)
         record = {**current, **changes}
@@ -172,7 +177,7 @@ class Records:
     def delete(self, division: int, entity: E.Entity, key) -> None:
         key = normalise_key(entity.key, key)
         current = self.require(division, entity, key)
-        rules = INVOICE_RULES.get(entity.name)
+        rules = RULES.get(entity.name)
         with self.store.transaction():
             if rules:
                 rules.before_delete(self, division, current)

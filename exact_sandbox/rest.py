@@ -482,8 +482,6 @@ class ApiCall:
         entity = self.endpoint.entity
         record, posted = self.state.records.create(self.division, entity, self.body(),
                                                     context={"client_id": self.grant.client_id})
-        if entity is E.WEBHOOK_SUBSCRIPTIONS:
-            self.state.webhooks.validate_later(record)
         if "return=representation" in request.headers.get("Prefer", ""):
             self.expand_everything = True
             rendered = self.render(record, None)
