@@ -4,7 +4,9 @@ import json
 from flask import Blueprint, jsonify, request
 
 from . import entities as E
+from . import receivables
 from .errors import ODataError
+from .odata import parse_datetime_ms
 from .state import RUNTIME_SETTINGS
 
 LIMIT_TYPES = {"minutely_limit": int, "daily_limit": int, "window_seconds": int, "token_daily_limit": int,
@@ -126,6 +128,16 @@ def create_blueprint(state) -> Blueprint:
     def delete_record(division, name, key):
         state.records.delete(division, entity_named(name), key)
         return jsonify(ok=True)
+
+    @bp.post("/payments/<int:division>")
+    def record_payment(division):
+        """A payment booked "in Exact": {InvoiceID | InvoiceNumber [+ Journal], Amount?, Date?} (docs/sandbox.md)."""
+        body = payload()
+        invoice = receivables.find_invoice(state.records, division, body)
+        paid_on = parse_datetime_ms(body["Date"]) if body.get("Date") else state.clock.now_ms()
+        rows = receivables.record_payment(state.records, division, invoice["InvoiceID"], body.get("Amount"), paid_on)
+        return jsonify(InvoiceID=invoice["InvoiceID"], InvoiceNumber=invoice.get("InvoiceNumber"),
+                       outstanding=receivables.outstanding(rows), receivables=rows)
 
     @bp.get("/webhooks")
     def webhook_deliveries():

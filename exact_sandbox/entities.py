@@ -215,6 +215,39 @@ WEBHOOK_SUBSCRIPTIONS = Entity(
     methods=frozenset({"GET", "POST", "DELETE"}),
 )
 
+# picqer Receivable.php (Exact page CashflowReceivables) plus AccountCountry and OrderNumber (pisys
+# Cashflow/Receivables.php, scraped 2025)
+RECEIVABLE_FIELDS = (
+    "ID", "Account", "AccountBankAccountID", "AccountBankAccountNumber", "AccountCode", "AccountContact",
+    "AccountContactName", "AccountCountry", "AccountName", "AmountDC", "AmountDiscountDC", "AmountDiscountFC",
+    "AmountFC", "BankAccountID", "BankAccountNumber", "CashflowTransactionBatchCode", "Created", "Creator",
+    "CreatorFullName", "Currency", "Description", "DirectDebitMandate", "DirectDebitMandateDescription",
+    "DirectDebitMandatePaymentType", "DirectDebitMandateReference", "DirectDebitMandateType", "DiscountDueDate",
+    "Division", "Document", "DocumentNumber", "DocumentSubject", "DueDate", "EndDate", "EndPeriod", "EndToEndID",
+    "EndYear", "EntryDate", "EntryID", "EntryNumber", "GLAccount", "GLAccountCode", "GLAccountDescription",
+    "InvoiceDate", "InvoiceNumber", "IsBatchBooking", "IsFullyPaid", "Journal", "JournalDescription",
+    "LastPaymentDate", "Modified", "Modifier", "ModifierFullName", "OrderNumber", "PaymentCondition",
+    "PaymentConditionDescription", "PaymentDays", "PaymentDaysDiscount", "PaymentDiscountPercentage",
+    "PaymentInformationID", "PaymentMethod", "PaymentReference", "RateFC", "ReceivableBatchNumber",
+    "ReceivableSelected", "ReceivableSelector", "ReceivableSelectorFullName", "Source", "Status",
+    "TransactionAmountDC", "TransactionAmountFC", "TransactionDueDate", "TransactionEntryID", "TransactionID",
+    "TransactionIsReversal", "TransactionReportingPeriod", "TransactionReportingYear", "TransactionStatus",
+    "TransactionType", "YourRef",
+)
+
+RECEIVABLES = Entity(
+    name="Receivables", path="cashflow/Receivables", model="Receivable",
+    fields=RECEIVABLE_FIELDS, read_only=frozenset(RECEIVABLE_FIELDS),
+    dates=frozenset({"Created", "Modified", "DiscountDueDate", "DueDate", "EndDate", "EntryDate", "InvoiceDate",
+                     "LastPaymentDate", "ReceivableSelected", "TransactionDueDate"}),
+    # Exact also allows PUT of Description, PaymentMethod, PaymentReference (pisys); the sandbox serves
+    # GET only (the stricter choice: the plugin must not write receivables).
+    methods=GET_ONLY,
+    # Exact: mandatory filtering is documented for endpoints with a sync counterpart (reference §3.4);
+    # receivables have none but a bulk twin: the sandbox applies it anyway (the stricter choice)
+    mandatory_filter=True,
+)
+
 SYSTEM_DIVISIONS = Entity(
     name="Divisions", path="system/Divisions", model="SystemDivision", key="Code", storage="Divisions",
     fields=("Code", "Description", "Hid", "Current", "Status", "BlockingStatus", "Country", "Currency",
@@ -238,7 +271,7 @@ DELETED = Entity(
 )
 
 NORMAL = (ACCOUNTS, ITEMS, ITEM_GROUPS, UNITS, VAT_CODES, GL_ACCOUNTS, JOURNALS, SALES_INVOICES,
-          SALES_INVOICE_LINES, WEBHOOK_SUBSCRIPTIONS, SYSTEM_DIVISIONS, HRM_DIVISIONS)
+          SALES_INVOICE_LINES, WEBHOOK_SUBSCRIPTIONS, RECEIVABLES, SYSTEM_DIVISIONS, HRM_DIVISIONS)
 BY_PATH = {entity.path: entity for entity in NORMAL}
 BY_NAME = {entity.name: entity for entity in NORMAL if entity.storage is None}
 
@@ -249,7 +282,12 @@ BULK = {
     "bulk/Financial/GLAccounts": GL_ACCOUNTS,
     "bulk/SalesInvoice/SalesInvoices": SALES_INVOICES,
     "bulk/SalesInvoice/SalesInvoiceLines": SALES_INVOICE_LINES,
+    "bulk/Cashflow/Receivables": RECEIVABLES,
 }
+# Exact: "Only the following filters are supported for this endpoint" (pisys Bulk/Cashflow/Receivables.php)
+BULK_FILTERABLE = {"bulk/Cashflow/Receivables": {
+    "Account", "Document", "EndDate", "EndToEndID", "EntryDate", "EntryID", "GLAccount", "ID", "InvoiceDate",
+    "InvoiceNumber", "Source", "Status", "TransactionID", "TransactionType"}}
 
 # Sync endpoints: ordered by Timestamp, only Timestamp filterable (reference §6.7)
 SYNC = {
@@ -276,4 +314,5 @@ GUID_FIELDS = {"ID", "InvoiceID", "ItemGroup", "GLRevenue", "GLCosts", "GLStock"
                "DeliverTo", "Item", "GLAccount", "GLToPay", "GLToClaim", "EntityKey", "UserID", "Creator",
                "Modifier", "GLAccountSales", "GLAR", "GLAP", "MainContact", "Parent", "InvoiceAccount",
                "OrderedByContactPerson", "InvoiceToContactPerson", "DeliverToContactPerson", "Salesperson",
-               "Warehouse", "Document", "Project", "Employee"}
+               "Warehouse", "Document", "Project", "Employee", "Account", "EntryID", "TransactionEntryID",
+               "TransactionID"}

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from . import entities as E
 from .errors import ODataError, ValidationFailed
+from .receivables import create_for_invoice
 from .values import new_guid, normalise_key
 
 STATUS_DESCRIPTIONS = {10: "Draft", 20: "Open", 50: "Processed"}
@@ -113,6 +114,8 @@ def process_invoice(records, division: int, invoice_id: str, invoice_date=None) 
         invoice["InvoiceDate"] = invoice_date or invoice.get("InvoiceDate") or records.state.clock.now_ms()
         records.store.update(division, "SalesInvoices", invoice_id, invoice)
         recalculate(records, division, invoice_id)
+        # Exact: processing creates the financial transaction (reference §6.6), hence the receivable
+        create_for_invoice(records, division, records.store.get(division, "SalesInvoices", invoice_id))
     records.notify(division, E.SALES_INVOICES, "Update", invoice_id)
     return records.store.get(division, "SalesInvoices", invoice_id)
 

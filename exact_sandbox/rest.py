@@ -225,8 +225,12 @@ class ApiCall:
         if not text:
             return "", []
         tree = parse_filter(text)
+        allowed = None
         if self.endpoint.mode == "sync":
             allowed = E.SYNC_FILTERABLE.get(self.endpoint.template, {"Timestamp"})
+        elif self.endpoint.mode == "bulk":
+            allowed = E.BULK_FILTERABLE.get(self.endpoint.template)
+        if allowed is not None:
             refused = fields_in(tree) - allowed
             if refused:
                 raise ODataError(400, f"Filtering on these fields is not supported: {', '.join(sorted(refused))}.")
