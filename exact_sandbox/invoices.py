@@ -15,6 +15,7 @@ from .values import new_guid, normalise_key
 
 STATUS_DESCRIPTIONS = {10: "Draft", 20: "Open", 50: "Processed"}
 TYPE_DESCRIPTIONS = {8020: "Normal", 8021: "Credit note", 8023: "Direct sales invoice", 8024: "Direct credit note"}
+CREDIT_NOTE_TYPES = (8021, 8024)
 DEFAULT_SALES_JOURNAL = "70"   # the division's default sales journal (seed.py)
 SALES_JOURNAL_TYPE = 20        # Exact: journal Type 20 = sales (reference §6.5)
 MALFORMED = "Error processing request stream. The request should be a valid top-level resource object."
@@ -49,6 +50,13 @@ def lines_of(records, division: int, invoice_id: str) -> list[dict]:
         "SELECT data FROM records WHERE division = ? AND entity = 'SalesInvoiceLines' "
         "AND json_extract(data, '$.InvoiceID') = ? ORDER BY seq", [division, invoice_id])
     return [json.loads(row[0]) for row in rows]
+
+
+def check_credit_sign(records, invoice_type, line: dict, number: int) -> None:
+    """Sandbox choice (stricter; docs/sandbox.md §Credit notes): credit note lines carry negative quantities,
+    so their amounts are negative as in Exact's ledger; a positive line on a credit note is refused."""
+    if invoice_type in CREDIT_NOTE_TYPES and not (line.get("Quantity") or 0) < 0:
+        raise ValidationFailed([records.messages()["credit_sign"].format(number)])
 
 
 def refuse_if_processed(records, invoice: dict | None) -> None:
@@ -130,15 +138,22 @@ class InvoiceRules:
         self.set_journal(records, division, invoice)
         # Exact: Status is read-only; new invoices are open (reference §6.6)
         invoice["Status"], invoice["StatusDescription"] = 20, STATUS_DESCRIPTIONS[20]
-        invoice["Type"] = invoice.get("Type") or 8020
-        invoice["TypeDescription"] = TYPE_DESCRIPTIONS.get(invoice["Type"], "Normal")
+        invoice["Type"] = 8020 if invoice.get("Type") is None else invoice["Type"]
+        self.set_type(records, invoice)
         invoice["Currency"] = invoice.get("Currency") or "EUR"
         invoice["OrderDate"] = invoice.get("OrderDate") or records.state.clock.now_ms()
         invoice["OrderNumber"] = invoice.get("OrderNumber") or next_order_number(records, division)
         if records.state.division_setting(division, "assign_invoice_number") == "entry":
             invoice["InvoiceNumber"] = next_invoice_number(records, division, invoice["Journal"])
             invoice["InvoiceDate"] = records.state.clock.now_ms()
-        self.check_lines(records, division, nested or [])
+        self.check_lines(records, division, nested or [], invoice["Type"])
+
+    def set_type(self, records, invoice: dict) -> None:
+        """Exact: Type 8020 sales invoice, 8021 credit note, 8023 direct sales invoice, 8024 direct credit
+        note (reference §6.6); any other value is refused (the sandbox's wording, unverified)."""
+        if type(invoice["Type"]) is not int or invoice["Type"] not in TYPE_DESCRIPTIONS:
+            raise ValidationFailed([records.messages()["type"].format(invoice["Type"])])
+        invoice["TypeDescription"] = TYPE_DESCRIPTIONS[invoice["Type"]]
 
     def set_journal(self, records, division: int, invoice: dict) -> None:
         """Journal: the code of one of the division's sales journals; the default one when none is sent.
@@ -157,13 +172,14 @@ class InvoiceRules:
         invoice["Journal"] = journal["Code"]
         invoice["JournalDescription"] = journal["Description"]
 
-    def check_lines(self, records, division: int, nested: list) -> None:
+    def check_lines(self, records, division: int, nested: list, invoice_type: int) -> None:
         problems = []
-        for line in nested:
+        for number, line in enumerate(nested, start=1):
             try:
                 clean = records.clean_payload(E.SALES_INVOICE_LINES, line, False)
                 clean.pop("InvoiceID", None)
                 records.validate(division, NESTED_LINE, prepare_line(records, division, clean), None)
+                check_credit_sign(records, invoice_type, clean, number)
             except ValidationFailed as failure:
                 problems += [message for message in failure.messages if message not in problems]
         if problems:
@@ -178,6 +194,10 @@ class InvoiceRules:
         refuse_if_processed(records, invoice)
         if changes and "Journal" in changes:
             self.set_journal(records, division, changes)
+        if changes and "Type" in changes:
+            self.set_type(records, changes)
+            for line in lines_of(records, division, invoice["InvoiceID"]):
+                check_credit_sign(records, changes["Type"], line, line["LineNumber"])
 
     def before_delete(self, records, division: int, invoice: dict) -> None:
         refuse_if_processed(records, invoice)
@@ -210,6 +230,7 @@ class LineRules:
         invoice = records.store.get(division, "SalesInvoices", line.get("InvoiceID") or "")
         refuse_if_processed(records, invoice)
         prepare_line(records, division, line)
+        check_credit_sign(records, (invoice or {}).get("Type"), line, "new")
         existing = lines_of(records, division, line.get("InvoiceID") or "")
         line["LineNumber"] = max((each.get("LineNumber") or 0 for each in existing), default=0) + 1
 
@@ -218,7 +239,10 @@ class LineRules:
         records.notify(division, E.SALES_INVOICES, "Update", line["InvoiceID"])
 
     def before_update(self, records, division: int, line: dict, changes: dict | None = None) -> None:
-        refuse_if_processed(records, records.store.get(division, "SalesInvoices", line["InvoiceID"]))
+        invoice = records.store.get(division, "SalesInvoices", line["InvoiceID"])
+        refuse_if_processed(records, invoice)
+        if changes and "Quantity" in changes:
+            check_credit_sign(records, (invoice or {}).get("Type"), changes, line["LineNumber"])
 
     def before_delete(self, records, division: int, line: dict) -> None:
         self.before_update(records, division, line)

@@ -18,10 +18,14 @@ from .webhooks import SubscriptionRules
 MESSAGES = {
     "en": {"mandatory": "Mandatory: {}", "reference": "Invalid reference: {}", "exists": "Data already exists.",
            "too_long": "Value too long: {} (maximum {} characters)", "processed": "Processed invoices can't be changed.",
-           "journal": "Invalid journal. The journal must be a sales journal."},
+           "journal": "Invalid journal. The journal must be a sales journal.",
+           "type": "Invalid value for Type: {}. Allowed: 8020, 8021, 8023, 8024.",
+           "credit_sign": "A credit note line must have a negative quantity (line {})."},
     "nl": {"mandatory": "Verplicht: {}", "reference": "Ongeldige referentie: {}", "exists": "Gegeven bestaat reeds.",
            "too_long": "Waarde te lang: {} (maximaal {} tekens)", "processed": "Verwerkte facturen kunnen niet worden gewijzigd.",
-           "journal": "Ongeldig dagboek. Het dagboek moet een verkoopboek zijn."},
+           "journal": "Ongeldig dagboek. Het dagboek moet een verkoopboek zijn.",
+           "type": "Ongeldige waarde voor Type: {}. Toegestaan: 8020, 8021, 8023, 8024.",
+           "credit_sign": "Een creditnotaregel moet een negatief aantal hebben (regel {})."},
 }
 
 # Derived read-only lookup fields: target field ← (reference field, referenced property)
@@ -134,6 +138,8 @@ class Records:
         """Validate and store a new record; returns (stored record, cleaned posted fields)."""
         rules = RULES.get(entity.name)
         nested = payload.get("SalesInvoiceLines") if isinstance(payload, dict) else None
+        if not trusted and isinstance(payload, dict) and payload.get(entity.key):
+            self.refuse_existing_key(division, entity, payload[entity.key], rules)
         posted = self.clean_payload(entity, payload, trusted)
         key = posted.get(entity.key) if trusted and posted.get(entity.key) else new_guid()
         record = {name: None for name in entity.fields}
@@ -151,6 +157,19 @@ class Records:
                 rules.after_write(self, division, record, nested)
         self.notify(division, entity, "Create", key)
         return self.get(division, entity, key), posted
+
+    def refuse_existing_key(self, division: int, entity: E.Entity, key, rules) -> None:
+        """A POST naming the key of an existing record is refused, not turned into a new record.
+
+        Exact: a credit note POSTed with the InvoiceID of the processed invoice it corrects was refused
+        with "Reeds verwerkt" (picqer#464); other existing keys → "Data already exists." (the stricter choice).
+        """
+        existing = self.get(division, entity, key) if isinstance(key, str) else None
+        if existing is None:
+            return
+        if rules:
+            rules.before_update(self, division, existing)
+        raise ValidationFailed([self.messages()["exists"]])
 
     def update(self, division: int, entity: E.Entity, key, payload: dict, trusted: bool = False) -> dict:
         key = normalise_key(entity.key, key)
