@@ -6,7 +6,9 @@ from flask import Blueprint, jsonify, request
 from . import entities as E
 from . import receivables
 from .errors import ODataError
+from .invoices import lines_of, process_invoice
 from .odata import parse_datetime_ms
+from .values import pad
 from .state import RUNTIME_SETTINGS
 
 LIMIT_TYPES = {"minutely_limit": int, "daily_limit": int, "window_seconds": int, "token_daily_limit": int,
@@ -128,6 +130,30 @@ def create_blueprint(state) -> Blueprint:
     def delete_record(division, name, key):
         state.records.delete(division, entity_named(name), key)
         return jsonify(ok=True)
+
+    @bp.post("/invoices/<int:division>")
+    def create_invoice(division):
+        """A sales invoice made "by a user in Exact" (docs/sandbox.md §Sales invoices made in Exact).
+
+        Body: the API's SalesInvoices POST body, where ``AccountCode`` may replace ``OrderedBy`` and a
+        line's ``ItemCode`` its ``Item``; ``process`` (default true) also prints it (status 50, receivable),
+        ``InvoiceDate`` sets the processing date.  Exact's rules apply as for an API POST.
+        """
+        body = payload()
+        process, invoice_date = body.pop("process", True), body.pop("InvoiceDate", None)
+        if "AccountCode" in body:
+            account = state.store.find(division, "Accounts", "Code", pad(body.pop("AccountCode"), ("r", 18)))
+            body["OrderedBy"] = (account or {}).get("ID", "unknown account code")
+        for line in body.get("SalesInvoiceLines") or []:
+            if isinstance(line, dict) and "ItemCode" in line:
+                item = state.store.find(division, "Items", "Code", line.pop("ItemCode"))
+                line["Item"] = (item or {}).get("ID", "unknown item code")
+        record, _ = state.records.create(division, E.SALES_INVOICES, body,
+                                         context={"client_id": state.config["client_id"]})
+        if process:
+            record = process_invoice(state.records, division, record["InvoiceID"],
+                                     parse_datetime_ms(invoice_date) if invoice_date else None)
+        return jsonify({**record, "SalesInvoiceLines": lines_of(state.records, division, record["InvoiceID"])}), 201
 
     @bp.post("/payments/<int:division>")
     def record_payment(division):
