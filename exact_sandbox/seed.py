@@ -99,6 +99,8 @@ def audit(rng: random.Random, division: int, user: str) -> dict:
 
 def division_record(number: int, index: int, rng: random.Random) -> dict:
     name = DIVISION_NAMES[index % len(DIVISION_NAMES)]
+    if index >= len(DIVISION_NAMES):  # many divisions (an MSP's companies): keep the names apart
+        name = f"{name} {index // len(DIVISION_NAMES) + 1}"
     country = "BE" if "Belgium" in name else "GB" if "Ltd" in name else "NL"
     return {"Code": number, "Description": name, "Hid": index + 1, "HID": index + 1, "Current": index == 0,
             "Main": index == 0, "IsMainDivision": index == 0, "IsDossierDivision": False,
