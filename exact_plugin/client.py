@@ -20,8 +20,8 @@ from flask import current_app, has_request_context
 from tenacity import (Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential,
                       wait_none)
 
-from exact_plugin import clock, outbound
-from exact_plugin.errors import (ExactError, ExactErrorBudgetExhausted, ExactForbidden,
+from exact_plugin import budget, clock, outbound
+from exact_plugin.errors import (ExactBudgetReserved, ExactError, ExactErrorBudgetExhausted, ExactForbidden,
                                  ExactNotFound, ExactOutcomeUnknown, ExactRateLimited,
                                  ExactUnavailable, ExactValidationError, NeedsReconnect,
                                  NotConnected)
@@ -67,6 +67,8 @@ class ExactClient:
         self.context = context
         self.tokens = tokens
         self.http = requests.Session()
+        # The division's daily limit as last reported (sizes the reserve; budget.py).
+        self.daily_limit = None
 
     @classmethod
     def for_connection(cls, connection_or_id, context=None):
@@ -255,11 +257,18 @@ class ExactClient:
         """Take one call from the division's budget, waiting for the reset in a job."""
         if not division:
             return  # Exact: URLs without a division are not counted (§4)
-        budget = RateBudget(self.base_url, self.client_id, division)
+        rate = RateBudget(self.base_url, self.client_id, division)
+        call_class = budget.current_class()
+        floor = budget.floor_for(call_class, self.daily_limit)
         while True:
-            kind, reset_at = budget.reserve()
+            kind, reset_at = rate.reserve(floor)
             if kind == "ok":
                 return
+            if kind == "reserved":
+                # budget.py: this class stops before the reserve kept for admins and pushes.
+                raise ExactBudgetReserved(budget.refusal_message(
+                    call_class, self.name, rate.snapshot()["daily_remaining"], reset_at),
+                    reset_at=reset_at)
             if kind == "probing":
                 if has_request_context():
                     return  # a web request never waits; one extra call fits in any minute
@@ -323,6 +332,7 @@ class ExactClient:
         if division:
             # Before anything slower (the log write): other processes count on these figures.
             RateBudget(self.base_url, self.client_id, division).update(response.headers)
+            self.daily_limit = _int_header(response.headers, "X-RateLimit-Limit") or self.daily_limit
         error_text = None if response.status_code < 400 else describe_failure(response)
         outbound.record(**log, status=response.status_code, duration_ms=_ms(started),
                         rate=header_figures(response.headers), error=error_text,
@@ -452,6 +462,11 @@ def _never_sent(exc):
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, (urllib3.exceptions.NewConnectionError,
                                urllib3.exceptions.ConnectTimeoutError))
+
+
+def _int_header(headers, name):
+    value = headers.get(name)
+    return int(value) if value not in (None, "") else None
 
 
 def _ms(started):

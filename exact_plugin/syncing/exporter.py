@@ -49,8 +49,10 @@ class Outcome:
 
 
 def client_for(company, context):
-    from exact_plugin.client import ExactClient
-    return ExactClient.for_connection(company, context=context)
+    """A client for the company: the drain job's shared one (one HTTP session per company and
+    job, syncing/pipeline.py), else a new one."""
+    from exact_plugin.syncing import pipeline
+    return pipeline.client_for(company, context)
 
 
 def retry_seconds():

@@ -1,12 +1,13 @@
-"""Thin job functions taking ids, and the drain loop they share with the CLI.
+"""Pushing one record, the relay, and the drain loop the CLI uses.
 
-`push_record_job(model, id)` takes the record's lock, claims its due outbox rows, pushes the
+`push_record(model, id)` takes the record's lock, claims its due outbox rows, pushes the
 record as it is now and deletes the rows (or schedules them again after a transient failure).
+The jobs that call it are the companies' drain jobs (syncing/pipeline.py), which push a batch
+of records each.
 Delivery is at least once (after_commit, the relay, a Retry); the effect is exactly once
 because the exporter looks a lost create up by its natural key before sending it again.
 """
 import logging
-import time
 from contextlib import contextmanager
 
 from flask import current_app
@@ -15,7 +16,7 @@ import jobs
 from backoffice.db import db
 from exact_plugin import origin
 from exact_plugin.job_app import job_app
-from exact_plugin.syncing import exporter, locks, outbox
+from exact_plugin.syncing import exporter, locks, outbox, pipeline
 
 log = logging.getLogger(__name__)
 
@@ -24,26 +25,6 @@ RELAY_JOB_ID = "exact-outbox-relay"
 RELAY_MIN_AGE_SECONDS = 5
 # A record edited again while its push runs is pushed again by the same job, this many times.
 MAX_ROUNDS = 5
-JOB_TIMEOUT_SECONDS = 600
-# Kept briefly for the jobs dashboard; a finished push never blocks the next one (jobs.enqueue
-# replaces finished jobs of a unique id). RQ 2 fails on result_ttl=0 while cleaning up.
-RESULT_TTL_SECONDS = 60
-
-
-def push_job_id(host_model, host_id):
-    return f"exact-push-{host_model}-{host_id}"
-
-
-def enqueue_push(host_model, host_id, tag=None):
-    """Queue the push of one record; a push already waiting for it is enough.
-
-    The relay adds a `tag` (its run): a job of a killed worker still counts as started in RQ
-    for a while, and must not stop the record from being queued again. Two jobs for one
-    record are harmless: the second finds the rows taken or gone (lock + claim).
-    """
-    job_id = push_job_id(host_model, host_id) + (f"-{tag}" if tag else "")
-    jobs.enqueue(push_record_job, host_model, host_id, job_id=job_id, unique=True,
-                 result_ttl=RESULT_TTL_SECONDS, failure_ttl=86400, job_timeout=JOB_TIMEOUT_SECONDS)
 
 
 @contextmanager
@@ -61,6 +42,7 @@ def export_session():
 
 
 def push_record_job(host_model, host_id):
+    """A job queued by an earlier version (one job per record); kept so queued ones still run."""
     with export_session():
         return push_record(host_model, host_id)
 
@@ -91,8 +73,12 @@ def relay_outbox(limit=1000):
     with export_session():
         records = outbox.due_records(lease_seconds=lease_seconds(), limit=limit,
                                      min_age=RELAY_MIN_AGE_SECONDS)
-        queued = outbox.enqueue_pushes(records, tag=f"r{int(time.time())}")
-    return f"queued {queued} of {len(records)} record(s)"
+        companies = outbox.companies_of(records)
+        for connection_id in companies:
+            # A flag left by a job whose worker died must not keep the company waiting.
+            jobs.get_redis().delete(pipeline.queued_key(connection_id))
+        queued = pipeline.enqueue_drains(companies)
+    return f"queued the drain of {queued} compan(ies) for {len(records)} record(s)"
 
 
 def drain(company_id=None, host_model=None):
@@ -100,7 +86,7 @@ def drain(company_id=None, host_model=None):
 
     Returns (records pushed, records still waiting)."""
     pushed = 0
-    with export_session():
+    with export_session(), pipeline.shared_clients():
         records = outbox.due_records(lease_seconds=lease_seconds(), host_model=host_model)
         if company_id is not None:
             records = [record for record in records if _in_company(record, company_id)]

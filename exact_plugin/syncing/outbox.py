@@ -7,8 +7,9 @@ How a change travels (shared ecosystem-notes §4):
    company syncing that entity, and marks its bindings "queued". A record that already has an
    untaken row gets no second one: several edits before the job runs are coalesced, because
    the job always sends the record as it is when it runs.
-3. `after_commit` (which may not run SQL) enqueues the push job, swallowing Redis errors: the
-   periodic relay (`relay_outbox`) enqueues whatever was not picked up.
+3. `after_commit` (which may not run SQL) queues the drain job of each company concerned
+   (syncing/pipeline.py), swallowing Redis errors: the periodic relay (`relay_outbox`) queues
+   whatever was not picked up.
 Writes made while `session.info["exact_origin"]` is "import" or "export" are ignored, so an
 import does not come back as an export and the exporter's own write-backs do not loop.
 """
@@ -99,14 +100,15 @@ def _before_commit(session):
         return
     for host_model, host_id in sorted(new):
         companies.assign_default_company(host_model, host_id)
-    queued = write_outbox_entries(changes)
-    if queued:
-        session.info.setdefault(ENQUEUE_KEY, set()).update(queued)
+    companies = write_outbox_entries(changes)
+    if companies:
+        session.info.setdefault(ENQUEUE_KEY, set()).update(companies)
 
 
 def write_outbox_entries(records):
-    """Add an outbox row for each record that belongs to a company syncing it; returns them."""
-    queued = set()
+    """Add an outbox row for each record that belongs to a company syncing it; returns the ids
+    of those companies (their drain jobs push the rows, syncing/pipeline.py)."""
+    companies = set()
     by_model = {}
     for host_model, host_id in records:
         if host_model in entities.exported() and host_id is not None:
@@ -123,8 +125,8 @@ def write_outbox_entries(records):
                 db.session.add(OutboxEntry(host_model=host_model, host_id=host_id))
             for binding in record_bindings:
                 binding.sync_state = QUEUED
-            queued.add((host_model, host_id))
-    return queued
+                companies.add(binding.connection_id)
+    return companies
 
 
 def _records_with_untaken_entry(host_model, host_ids):
@@ -136,23 +138,10 @@ def _records_with_untaken_entry(host_model, host_ids):
 
 
 def _after_commit(session):
-    queued = session.info.pop(ENQUEUE_KEY, None)
-    if queued:
-        enqueue_pushes(sorted(queued))
-
-
-def enqueue_pushes(records, tag=None):
-    """Try to enqueue one push job per record; a Redis failure leaves it to the relay."""
-    from exact_plugin.syncing import jobs as sync_jobs
-    enqueued = 0
-    for host_model, host_id in records:
-        try:
-            sync_jobs.enqueue_push(host_model, host_id, tag)
-            enqueued += 1
-        except Exception as exc:  # Redis down: the outbox row stays, the relay retries.
-            log.warning("Could not queue the Exact push of %s %s (%s); the outbox relay "
-                        "will queue it.", host_model, host_id, exc.__class__.__name__)
-    return enqueued
+    companies = session.info.pop(ENQUEUE_KEY, None)
+    if companies:
+        from exact_plugin.syncing import pipeline
+        pipeline.enqueue_drains(companies)
 
 
 def _clear(session, *_args):
@@ -165,14 +154,19 @@ def _after_soft_rollback(session, previous_transaction):
         _clear(session)
 
 
+def due_filters(now, lease_seconds):
+    """An outbox row is due when its backoff is over and no live job has taken it."""
+    return (OutboxEntry.available_at <= now,
+            or_(OutboxEntry.claimed_at.is_(None),
+                OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds)))
+
+
 def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_age=0):
     """(model, id) of records with an outbox row that is due and not taken by a live job."""
     now = now or utcnow()
     query = db.select(OutboxEntry.host_model, OutboxEntry.host_id).filter(
-        OutboxEntry.available_at <= now,
-        OutboxEntry.created_at <= now - timedelta(seconds=min_age),
-        or_(OutboxEntry.claimed_at.is_(None),
-            OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds)))
+        *due_filters(now, lease_seconds),
+        OutboxEntry.created_at <= now - timedelta(seconds=min_age))
     if host_model:
         query = query.filter(OutboxEntry.host_model == host_model)
     query = query.group_by(OutboxEntry.host_model, OutboxEntry.host_id).order_by(
@@ -180,6 +174,16 @@ def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_ag
     if limit:
         query = query.limit(limit)
     return [tuple(row) for row in db.session.execute(query)]
+
+
+def companies_of(records):
+    """The connection ids syncing these records (the drains that push them)."""
+    found = set()
+    for host_model, host_id in records:
+        for binding in binder.bindings_of_host(host_model, host_id):
+            if connection_syncs(binding.connection, host_model):
+                found.add(binding.connection_id)
+    return found
 
 
 _installed = False
