@@ -57,6 +57,9 @@ def push_record(host_model, host_id):
             entries = outbox.claim_entries(host_model, host_id, lease_seconds())
             if not entries:
                 break
+            # The record as it is now, whatever this session loaded before (a drain job keeps
+            # its objects across commits, syncing/pipeline.py).
+            db.session.expire_all()
             outcomes = exporter.export_record(host_model, host_id)
             outbox.settle(entries, outcomes, current_app.config["EXACT_SYNC_MAX_BACKOFF_SECONDS"])
             pushed += 1
