@@ -64,9 +64,16 @@ def reserve_calls(daily_limit=None):
     return int(limit * current_app.config["EXACT_DAILY_RESERVE"])
 
 
+def reserve_share(name):
+    """The share of the day's limit a call of this class must leave (0: none)."""
+    return current_app.config["EXACT_DAILY_RESERVE"] * RESERVE_SHARE[name]
+
+
 def floor_for(name, daily_limit=None):
-    """Calls that must be left after this class's call: it is refused at or below this."""
-    return int(reserve_calls(daily_limit) * RESERVE_SHARE[name])
+    """Calls that must be left after this class's call: it is refused at or below this
+    (the same sum as ratelimit.RESERVE_SCRIPT's)."""
+    import math
+    return math.floor((daily_limit or DEFAULT_DAILY_LIMIT) * reserve_share(name))
 
 
 def usage_key(budget_key, now=None):

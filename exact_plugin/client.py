@@ -67,8 +67,6 @@ class ExactClient:
         self.context = context
         self.tokens = tokens
         self.http = requests.Session()
-        # The division's daily limit as last reported (sizes the reserve; budget.py).
-        self.daily_limit = None
 
     @classmethod
     def for_connection(cls, connection_or_id, context=None):
@@ -259,9 +257,9 @@ class ExactClient:
             return  # Exact: URLs without a division are not counted (§4)
         rate = RateBudget(self.base_url, self.client_id, division)
         call_class = budget.current_class()
-        floor = budget.floor_for(call_class, self.daily_limit)
+        share = budget.reserve_share(call_class)
         while True:
-            kind, reset_at = rate.reserve(floor)
+            kind, reset_at = rate.reserve(share)
             if kind == "ok":
                 return
             if kind == "reserved":
@@ -332,7 +330,6 @@ class ExactClient:
         if division:
             # Before anything slower (the log write): other processes count on these figures.
             RateBudget(self.base_url, self.client_id, division).update(response.headers)
-            self.daily_limit = _int_header(response.headers, "X-RateLimit-Limit") or self.daily_limit
         error_text = None if response.status_code < 400 else describe_failure(response)
         outbound.record(**log, status=response.status_code, duration_ms=_ms(started),
                         rate=header_figures(response.headers), error=error_text,
@@ -462,11 +459,6 @@ def _never_sent(exc):
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, (urllib3.exceptions.NewConnectionError,
                                urllib3.exceptions.ConnectTimeoutError))
-
-
-def _int_header(headers, name):
-    value = headers.get(name)
-    return int(value) if value not in (None, "") else None
 
 
 def _ms(started):

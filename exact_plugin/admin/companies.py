@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional, URL
 
 from admin_views.base import SecureBaseView, SecureModelView
 from backoffice.db import db
+from exact_plugin import budget
 from exact_plugin import connection as exact
 from exact_plugin import oauth
 from exact_plugin.client import ExactClient
@@ -258,7 +259,8 @@ def company_page_context(company, choosing):
     """What the company page shows besides the form: health, calls left, divisions to pick."""
     context = {"company": company, "state_label": STATE_LABELS.get(company.state, company.state),
                "state_badge": STATE_BADGES.get(company.state, "secondary"),
-               "calls_left": exact.calls_left(company), "divisions": None, "divisions_error": None,
+               "calls_left": exact.calls_left(company), "budget": budget.status(company),
+               "divisions": None, "divisions_error": None,
                "choosing": choosing or (company.is_connected and company.division is None)}
     if context["choosing"] and company.is_connected:
         try:
