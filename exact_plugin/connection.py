@@ -175,8 +175,11 @@ def needs_reconnect_banners():
     """A red banner on every admin page for each company that must be reconnected."""
     if not is_enabled():
         return []
-    companies = db.session.execute(db.select(ExactConnection).where(
-        ExactConnection.state == STATE_NEEDS_RECONNECT).order_by(ExactConnection.name)).scalars()
+    # Read in Python, not filtered in SQL: a company whose secrets the current key cannot
+    # decrypt needs a reconnect whatever its stored state says.
+    companies = [company for company in db.session.execute(
+        db.select(ExactConnection).order_by(ExactConnection.name)).scalars()
+        if company.needs_reconnect]
     return [("error", Markup(
         '<strong>Exact Online company "{name}" needs to be reconnected.</strong> {reason} '
         '<a class="alert-link" href="{url}">Reconnect {name}</a>').format(
