@@ -50,7 +50,7 @@ class ExactModuleView:
         return current_user.is_authenticated and exact.is_enabled()
 
     def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and not exact.is_enabled():
             flash(MODULE_DISABLED, "warning")
             return redirect(url_for("integrations.index"))
         return super().inaccessible_callback(name, **kwargs)
@@ -59,6 +59,7 @@ class ExactModuleView:
 # -- Configuration > Integrations ----------------------------------------------------------------
 
 class IntegrationsView(SecureBaseView):
+    area = "settings"
     @expose("/")
     def index(self):
         settings = db.session.get(IntegrationSettings, 1)
@@ -110,6 +111,7 @@ def _location(view, context, model, name):
 
 
 class ExactCompanyView(ExactModuleView, SecureModelView):
+    area = "connections"
     create_template = "exact/connection/company_create.html"
     edit_template = "exact/connection/company_edit.html"
     can_view_details = False
@@ -292,6 +294,7 @@ def _company_name(view, context, model, name):
 
 
 class OutboundRequestView(ExactModuleView, SecureModelView):
+    area = "connections"
     can_create = can_edit = can_delete = False
     named_filter_urls = True   # readable links, e.g. ?flt0_company_id_equals=3
     can_view_details = True

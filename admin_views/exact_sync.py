@@ -24,6 +24,7 @@ EDIT_ENDPOINTS = {name: f"{name.lower()}.edit_view" for name in EXPORTS}
 
 
 class ExactSyncView(ExactModuleView, SecureBaseView):
+    area = "retries"
     @expose("/")
     def index(self):
         waiting = db.session.execute(db.select(OutboxEntry).order_by(OutboxEntry.id).limit(200)

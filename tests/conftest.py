@@ -155,7 +155,7 @@ def admin_user(app):
     from backoffice.db import db
     from backoffice.models import User
 
-    user = User(login="admin", active=True)
+    user = User(login="admin", active=True, role="administrator")
     user.set_password(TEST_PASSWORD)
     db.session.add(user)
     db.session.commit()
