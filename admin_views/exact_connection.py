@@ -167,6 +167,9 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
             errors["new_client_secret"] = "Enter the client secret of the app in Exact's App Centre."
         if model.location == "custom" and not model.custom_base_url:
             errors["custom_base_url"] = "Enter the base URL of the Exact site for this location."
+        elif model.location == "custom" and model.custom_base_url.startswith("http://") and \
+                not oauth.is_loopback_url(model.custom_base_url):
+            errors["custom_base_url"] = oauth.INSECURE_BASE_URL
         if model.location == "sandbox" and not model.base_url:
             errors["location"] = "The local sandbox is not configured (EXACT_SANDBOX_URL)."
         return errors
@@ -191,7 +194,7 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
     # -- the company page ----------------------------------------------------------------------
 
     def render(self, template, **kwargs):
-        kwargs["redirect_uri"] = oauth.redirect_uri()
+        kwargs["redirect_uri"] = oauth.redirect_uri() or oauth.NO_EXTERNAL_URL
         model = kwargs.get("model")
         if model is not None and template == self.edit_template:
             kwargs.update(company_page_context(model, request.args.get("choose") == "1"))
