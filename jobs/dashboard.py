@@ -18,6 +18,7 @@ them (no fork, no copied templates):
 In embedded mode (no REDIS_URL) the dashboard reads the process's fake Redis instead of
 connecting to a URL.
 """
+import inspect
 from urllib.parse import urlsplit
 
 import rq_dashboard
@@ -26,6 +27,7 @@ from flask_admin.menu import MenuLink
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import BaseLoader
+from rq.exceptions import NoSuchJobError
 from rq_dashboard.web import push_rq_connection, setup_rq_connection
 
 from backoffice import hooks, roles
@@ -105,11 +107,17 @@ def connect_dashboard():
     return push_rq_connection()
 
 
+def job_not_found(error):
+    """rq-dashboard answers an unknown or expired job id with a 500; we say what happened."""
+    return {"error": "No job with this id: it finished and expired, or never existed."}, 404
+
+
 def _install_blueprint_hooks(blueprint):
     functions = blueprint.before_request_funcs.setdefault(None, [])
     functions[:] = [require_logged_in_admin, connect_dashboard] + [
         function for function in functions if function is not push_rq_connection]
     blueprint.after_request(give_dashboard_script_the_csrf_token)
+    blueprint.register_error_handler(NoSuchJobError, job_not_found)
     blueprint.jinja_loader = EscapingDashboardLoader(blueprint.jinja_loader)
 
 
@@ -124,6 +132,11 @@ def init_app(app):
         app.config["RQ_DASHBOARD_REDIS_URL"] = app.config["REDIS_URL"]
         setup_rq_connection(app)
     app.register_blueprint(rq_dashboard.blueprint, url_prefix=URL_PREFIX)
+    from backoffice.security import DASHBOARD_CONTENT_SECURITY_POLICY
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("rq_dashboard.") and inspect.isfunction(view):
+            view.talisman_view_options = {
+                "content_security_policy": DASHBOARD_CONTENT_SECURITY_POLICY}
     hooks.register_admin_setup(app, add_menu_link)
 
 
