@@ -123,6 +123,7 @@ def app(app_config):
         # so each request sees only its own session's login.
         from flask import g
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)   # Flask-WTF's per-request copy of the session's token
 
     with application.app_context():
         _empty_all_tables(db)
