@@ -116,9 +116,10 @@ def _write(session, _flush_context):
     actor = current_actor()
     rows = []
     for action, obj, label, changes in pending:
-        identity = inspect(obj).identity
+        # In after_flush the new rows have their keys, not yet their identity.
+        identity = inspect(obj).mapper.primary_key_from_instance(obj)
         rows.append({"created_at": utcnow(), "actor": actor, "action": action, "model": label,
-                     "record_id": ",".join(str(part) for part in identity) if identity else None,
+                     "record_id": ",".join(str(part) for part in identity if part is not None) or None,
                      "record": str(obj)[:200], "changes": json.dumps(changes, sort_keys=True)})
     session.connection().execute(sa.insert(AuditEntry.__table__), rows)
 
