@@ -48,6 +48,7 @@ def init_app(app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         _owner_only_database_file(app)
     app.register_error_handler(DataError, value_out_of_range)
+    app.register_error_handler(OverflowError, value_out_of_range)   # SQLite's form of it
 
 
 BAD_PARAMETER = ("A value in the address or the form is out of range for the database (for "
@@ -55,8 +56,8 @@ BAD_PARAMETER = ("A value in the address or the form is out of range for the dat
 
 
 def value_out_of_range(error):
-    """PostgreSQL refuses e.g. ?id=99999999999 for an integer key: a 400 that says so, not a
-    500 (SQLite compares such values without complaint)."""
+    """PostgreSQL (DataError) and SQLite (OverflowError) refuse e.g. a 20-digit id for an
+    integer key: a 400 that says so, not a 500."""
     from backoffice.db import db
     db.session.rollback()
     return render_template("auth/bad_request.html", reason=BAD_PARAMETER), 400
