@@ -21,7 +21,7 @@ from backoffice.settings import env_int, env_str
 from exact_plugin import oauth, tokens
 from exact_plugin.cli import exact_cli
 from exact_plugin.errors import ExactError, NotConnected
-from exact_plugin.models import (STATE_CONNECTED, STATE_DISCONNECTED, STATE_NEEDS_RECONNECT,
+from exact_plugin.models import (STATE_CONNECTED, STATE_DISCONNECTED,
                                  ExactConnection, IntegrationSettings, OutboundRequest)
 from exact_plugin.ratelimit import RateBudget
 
