@@ -168,6 +168,10 @@ def rotate_encryption_key_command():
         rotated, unreadable = rotate_all(db)
     except EncryptionKeyMissing as error:
         raise click.ClickException(str(error))
+    from backoffice.audit import record_event
+    record_event("rotate-key", "Encryption key", details={
+        "re-encrypted": rotated, "unreadable": unreadable}, actor="cli")
+    db.session.commit()
     click.echo(f"Re-encrypted {rotated} secret(s) with the first ENCRYPTION_KEY.")
     if unreadable:
         click.echo(f"{unreadable} secret(s) could not be decrypted with any configured key and "

@@ -98,6 +98,9 @@ def test_rotation_re_encrypts_every_secret_with_the_new_key(app, runner, connect
 
     assert result.exit_code == 0, result.output
     assert "Re-encrypted 3 secret(s)" in result.output
+    logged = db.session.execute(sa.text(
+        "SELECT actor, action FROM audit_log WHERE model = 'Encryption key'")).one()
+    assert tuple(logged) == ("cli", "rotate-key")
     new_only = Fernet(new_key.encode())
     assert all(new_only.decrypt(value.encode()) for value in raw_secrets())
     change_key(app, new_key)                     # the old key can go now
