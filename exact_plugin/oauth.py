@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask import session as browser_session
 from flask_login import current_user
 from flask_dance.consumer import OAuth2ConsumerBlueprint, oauth_authorized, oauth_error
@@ -28,6 +28,7 @@ from flask_dance.consumer.storage import NullStorage
 from oauthlib.common import generate_token
 from oauthlib.oauth2 import MismatchingStateError, OAuth2Error
 
+from backoffice import roles
 from backoffice.db import db
 from exact_plugin import clock, outbound, tokens
 from exact_plugin.models import ExactConnection
@@ -341,9 +342,11 @@ def create_blueprint():
 
 
 def _require_login():
-    """Only a logged-in admin may connect a company (the callback writes its tokens)."""
+    """Only a logged-in administrator may connect a company (the callback writes its tokens)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
+    if not roles.may_change(current_user, "connections"):
+        abort(403, "Only administrators may connect Exact Online companies.")
     return None
 
 

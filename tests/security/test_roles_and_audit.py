@@ -171,3 +171,19 @@ def test_administrators_read_the_audit_log(admin_client):
 
     assert "clerk" in page and "create" in page
     assert admin_client.get("/admin/auditentry/new/").status_code == 302   # nobody writes it
+
+
+def test_finance_cannot_disconnect_or_reconnect_an_exact_company(app, client, auth,
+                                                                 connected_company):
+    make_user("finance", "finance")
+    auth.login("finance")
+    token = csrf_token_from(client.get("/admin/customer/").get_data(as_text=True))
+    company_url = f"/admin/exact/companies/{connected_company.id}"
+
+    disconnect = client.post(f"{company_url}/disconnect", data={"csrf_token": token})
+    connect = client.post(f"{company_url}/connect", data={"csrf_token": token})
+    callback = client.get("/authcallback", query_string={"code": "x", "state": "y"})
+
+    assert [disconnect.status_code, connect.status_code, callback.status_code] == [403] * 3
+    db.session.expire_all()
+    assert connected_company.is_connected
