@@ -21,7 +21,7 @@ from backoffice.settings import env_int, env_str
 from exact_plugin import oauth, tokens
 from exact_plugin.cli import exact_cli
 from exact_plugin.errors import ExactError, NotConnected
-from exact_plugin.models import (STATE_CONNECTED, STATE_DISCONNECTED,
+from exact_plugin.models import (STATE_CONNECTED, STATE_DISCONNECTED, STATE_NEEDS_RECONNECT,
                                  ExactConnection, IntegrationSettings, OutboundRequest)
 from exact_plugin.ratelimit import RateBudget
 
@@ -175,11 +175,14 @@ def needs_reconnect_banners():
     """A red banner on every admin page for each company that must be reconnected."""
     if not is_enabled():
         return []
-    # Read in Python, not filtered in SQL: a company whose secrets the current key cannot
-    # decrypt needs a reconnect whatever its stored state says.
-    companies = [company for company in db.session.execute(
-        db.select(ExactConnection).order_by(ExactConnection.name)).scalars()
-        if company.needs_reconnect]
+    flagged = db.session.execute(db.select(ExactConnection).where(
+        ExactConnection.state == STATE_NEEDS_RECONNECT)).scalars().all()
+    # A company whose secrets the current key cannot decrypt needs a reconnect too, whatever
+    # its stored state says (the check happens in Python, when the row is read).
+    key_changed = [company for company in db.session.execute(db.select(ExactConnection))
+                   .scalars() if company.secrets_unreadable]
+    companies = sorted({company.id: company for company in [*flagged, *key_changed]}.values(),
+                       key=lambda company: company.name)
     return [("error", Markup(
         '<strong>Exact Online company "{name}" needs to be reconnected.</strong> {reason} '
         '<a class="alert-link" href="{url}">Reconnect {name}</a>').format(
