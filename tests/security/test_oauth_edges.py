@@ -6,7 +6,7 @@ from backoffice.db import db
 from exact_plugin.models import ExactConnection
 from exact_plugin.oauth import CONNECTING_KEY
 from tests.conftest import csrf_token_from
-from tests.exact.test_connection import (COMPANIES, enable_module, flashed, new_company,
+from tests.exact_plugin.test_connection import (COMPANIES, enable_module, flashed, new_company,
                                          saved_company, start_connect)
 
 
