@@ -12,7 +12,6 @@ from contextlib import contextmanager
 
 from flask import current_app
 
-import jobs
 from backoffice.db import db
 from exact_plugin import origin
 from exact_plugin.job_app import job_app
@@ -76,10 +75,15 @@ def relay_outbox(limit=1000):
     with export_session():
         records = outbox.due_records(lease_seconds=lease_seconds(), limit=limit,
                                      min_age=RELAY_MIN_AGE_SECONDS)
-        companies = outbox.companies_of(records)
-        for connection_id in companies:
-            # A flag left by a job whose worker died must not keep the company waiting.
-            jobs.get_redis().delete(pipeline.queued_key(connection_id))
+        companies = set()
+        for record in records:
+            found = outbox.companies_of([record])
+            if not found:
+                # No company syncs it any more (its company or setting changed after the row
+                # was written): no drain job would take the row, so settle it here.
+                push_record(*record)
+            companies |= found
+        # A company whose drain is still queued is left to it (pipeline.enqueue_drain).
         queued = pipeline.enqueue_drains(companies)
     return f"queued the drain of {queued} compan(ies) for {len(records)} record(s)"
 

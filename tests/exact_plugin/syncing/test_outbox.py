@@ -198,3 +198,14 @@ def test_saving_succeeds_and_the_change_waits_in_the_outbox_when_redis_is_down(d
     db.session.expire_all()
     assert db.session.get(type(customer), customer.id).name == "Bakery Jansen"
     assert outbox_rows() == [("Customer", customer.id)]
+
+
+def test_relay_settles_rows_of_records_no_company_syncs_any_more(company):
+    make_customer()
+    get_redis().flushdb()
+    company.sync_customers = False   # the admin stopped syncing customers meanwhile
+    db.session.commit()
+    age_outbox()
+    sync_jobs.relay_outbox()
+    assert queued_drains() == []
+    assert outbox_rows() == []   # no drain job would ever take it: it does not wait forever
