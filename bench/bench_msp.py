@@ -103,8 +103,10 @@ def add_invoices(masters, company_id, count, prefix, one_commit=True):
             invoices.append(invoice)
             if not one_commit:
                 db.session.commit()
+    db.session.flush()
+    ids = [invoice.id for invoice in invoices]   # before the commit expires them all
     db.session.commit()
-    return [invoice.id for invoice in invoices]
+    return ids
 
 
 def pending_invoices():
