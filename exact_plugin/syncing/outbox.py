@@ -141,7 +141,7 @@ def _after_commit(session):
     companies = session.info.pop(ENQUEUE_KEY, None)
     if companies:
         from exact_plugin.syncing import pipeline
-        pipeline.enqueue_drains(companies)
+        pipeline.enqueue_drains(companies, queue="high")   # a fresh change goes first
 
 
 def _clear(session, *_args):

@@ -55,22 +55,26 @@ def queued_key(connection_id):
 
 # -- queueing ----------------------------------------------------------------------------
 
-def enqueue_drains(connection_ids):
+def enqueue_drains(connection_ids, queue="default"):
     """Queue a drain of each company unless one is already waiting; Redis errors are left to
     the relay (the outbox rows stay). Returns how many were queued."""
     queued = 0
     for connection_id in sorted(set(connection_ids)):
         try:
-            queued += bool(enqueue_drain(connection_id))
+            queued += bool(enqueue_drain(connection_id, queue=queue))
         except Exception as exc:  # Redis down: the outbox row stays, the relay retries.
             log.warning("Could not queue the Exact push of company %s (%s); the outbox relay "
                         "will queue it.", connection_id, exc.__class__.__name__)
     return queued
 
 
-def enqueue_drain(connection_id, at=None):
+def enqueue_drain(connection_id, at=None, queue="default"):
     """Queue the company's drain job (at `at`, epoch seconds, when given); None when one is
-    already waiting."""
+    already waiting.
+
+    A fresh change queues on "high" (after_commit) and a backlog's next batch on "default":
+    workers take "high" first, so a company's single new invoice goes before the next batch
+    of another company's backlog and waits at most for the batches already running."""
     redis = jobs.get_redis()
     wait = max(0.0, (at or 0) - clock.now())
     if not redis.set(queued_key(connection_id), "1", nx=True,
@@ -81,9 +85,9 @@ def enqueue_drain(connection_id, at=None):
                    job_timeout=JOB_TIMEOUT_SECONDS)
     try:
         if wait and not jobs.queues.jobs_run_inline():
-            return jobs.get_queue().enqueue_at(datetime.fromtimestamp(at, timezone.utc),
-                                               drain_company_job, connection_id, **options)
-        return jobs.enqueue(drain_company_job, connection_id, **options)
+            return jobs.get_queue(queue).enqueue_at(datetime.fromtimestamp(at, timezone.utc),
+                                                    drain_company_job, connection_id, **options)
+        return jobs.enqueue(drain_company_job, connection_id, queue=queue, **options)
     except Exception:
         redis.delete(queued_key(connection_id))
         raise

@@ -27,8 +27,8 @@ def outbox_rows():
 
 def queued_drains():
     """The companies whose drain job (syncing/pipeline.py) is queued, once per job."""
-    queue = Queue("default", connection=get_redis())
-    return sorted(job.args[0] for job in queue.get_jobs()
+    return sorted(job.args[0] for name in ("high", "default")
+                  for job in Queue(name, connection=get_redis()).get_jobs()
                   if job.func_name.endswith("drain_company_job"))
 
 

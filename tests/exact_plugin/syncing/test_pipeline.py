@@ -26,20 +26,25 @@ def company(app_config, redis_app, sandbox):
     return company
 
 
+def queued_jobs():
+    """Drain jobs in the order a worker takes them: "high" first, then "default"."""
+    return [(queue, job) for queue in (Queue("high", connection=get_redis()),
+                                       Queue("default", connection=get_redis()))
+            for job in queue.get_jobs() if job.func_name.endswith("drain_company_job")]
+
+
 def queued_drains():
-    return [job.args[0] for job in Queue("default", connection=get_redis()).get_jobs()
-            if job.func_name.endswith("drain_company_job")]
+    return [job.args[0] for _, job in queued_jobs()]
 
 
 def run_queued_drains():
     """What a worker does: run the queued drain jobs, in queue order, until none is left."""
     rounds = []
-    queue = Queue("default", connection=get_redis())
     while True:
-        jobs = [job for job in queue.get_jobs() if job.func_name.endswith("drain_company_job")]
+        jobs = queued_jobs()
         if not jobs:
             return rounds
-        job = jobs[0]
+        queue, job = jobs[0]
         queue.remove(job)
         rounds.append(pipeline.drain_company_job(*job.args))
 
@@ -111,8 +116,8 @@ def test_a_spent_minute_hands_the_worker_back_and_schedules_the_company_for_the_
     sandbox.set_limits(minutely_limit=2, window_seconds=3600)
     for n in range(4):
         make_customer(name=f"Customer {n}", accounting_id=f"70{n:02d}")
-    [job] = Queue("default", connection=get_redis()).get_jobs()
-    Queue("default", connection=get_redis()).remove(job)
+    [(queue, job)] = queued_jobs()
+    queue.remove(job)
     summary = pipeline.drain_company_job(company.id)
     assert summary.startswith(f"company {company.id}: pushed 2 record(s)")
     scheduled = ScheduledJobRegistry("default", connection=get_redis()).get_job_ids()
@@ -129,3 +134,24 @@ def test_one_queued_drain_per_company(company):
 
 def test_a_drain_of_an_unknown_company_pushes_nothing(company):
     assert pipeline.drain_company_job(9999) == "company 9999: pushed 0 record(s)"
+
+
+def test_a_single_new_invoice_goes_before_the_next_batch_of_another_companys_backlog(
+        redis_app, company, sandbox):
+    other = connect_company(redis_app, sandbox, "Backlog company", sandbox.divisions[1])
+    redis_app.config["EXACT_SYNC_BATCH_SIZE"] = 2
+    from exact_plugin.syncing import companies
+    backlog = [make_customer(name=f"Backlog {n}", accounting_id=f"80{n:02d}", commit=False)
+               for n in range(5)]
+    db.session.flush()
+    for customer in backlog:
+        companies.set_company("Customer", customer.id, other.id)
+    db.session.commit()
+    queue, job = queued_jobs()[0]
+    queue.remove(job)
+    pipeline.drain_company_job(other.id)         # the backlog's first batch: the rest queued
+    single = make_customer(name="Single", accounting_id="8100")   # the other company's change
+    order = [connection_id for _, job in queued_jobs() for connection_id in job.args]
+    assert order == [company.id, other.id]       # the fresh change first
+    run_queued_drains()
+    assert binding_of(company, single).sync_state == "synced"
