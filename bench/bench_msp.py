@@ -255,8 +255,11 @@ def parallel_imports(app, env, company_ids, customers):
     from backoffice.db import db
     from exact_plugin.importing.models import ImportRun
     from exact_plugin.importing import runs
+    from exact_plugin.models import OutboundRequest
     from jobs import get_redis
     get_redis().flushdb()
+    db.session.execute(db.delete(OutboundRequest))
+    db.session.commit()
     pool = WorkerPool(env, 4)
     peak = {"one": 0, "all": 0}
     stop = threading.Event()
@@ -293,7 +296,10 @@ def parallel_imports(app, env, company_ids, customers):
         pool.stop()
     runs_done = db.session.execute(db.select(ImportRun).filter(ImportRun.id.in_(run_ids))
                                    ).scalars().all()
-    return runs_done, seconds, peak
+    calls = dict(db.session.execute(db.select(
+        OutboundRequest.connection_id, db.func.count(OutboundRequest.id)).filter(
+        OutboundRequest.entity.ilike("%accounts%")).group_by(OutboundRequest.connection_id)).all())
+    return runs_done, seconds, peak, [calls.get(company_id, 0) for company_id in company_ids]
 
 
 def process_tree(pid):
@@ -375,13 +381,16 @@ def main():
             if not args.skip_import:
                 print(f"3. Imports: {args.companies} companies x {args.import_customers} "
                       f"customers at once, 4 workers:")
-                done, seconds, peak = parallel_imports(app, env, company_ids,
-                                                       args.import_customers)
-                states = sorted({run.state for run in done})
+                done, seconds, peak, calls = parallel_imports(app, env, company_ids,
+                                                              args.import_customers)
+                states = {state: sum(run.state == state for run in done)
+                          for state in sorted({run.state for run in done})}
                 fetched = sum(run.fetched or 0 for run in done)
-                print(f"   {fetched} customers read in {seconds:.0f} s, runs {states}; peak "
-                      f"RSS of one worker process {peak['one'] / 2**20:.0f} MB, of the 4 "
-                      f"workers together {peak['all'] / 2**20:.0f} MB")
+                print(f"   {fetched} customers read in {seconds:.0f} s, runs {states}; Accounts "
+                      f"calls per company min {min(calls)} / max {max(calls)} (floor: "
+                      f"{-(-args.import_customers // 1000)} pages of 1,000 + the deleted "
+                      f"list); peak RSS of one worker process {peak['one'] / 2**20:.0f} MB, "
+                      f"all worker processes together {peak['all'] / 2**20:.0f} MB")
     finally:
         sandbox_process.stop()
         redis.stop()

@@ -240,7 +240,7 @@ def kept_in_step():
 def periodic_import():
     """Keep imported entities in step: every connected company, every entity imported before."""
     from exact_plugin.connection import connected_connections
-    with app_context():
+    with app_context(), budget.call_class(budget.IMPORT):
         for connection in connected_connections():
             imported = set(db.session.execute(select(SyncCursor.entity).where(
                 SyncCursor.connection_id == connection.id)).scalars())
@@ -252,7 +252,7 @@ def periodic_import():
 def daily_imports():
     """Guide: "Import tax rates daily": the entities a company's setting asks to import daily."""
     from exact_plugin.connection import connected_connections
-    with app_context():
+    with app_context(), budget.call_class(budget.IMPORT):
         for connection in connected_connections():
             for spec in entities.importable():
                 wanted = spec.importing.daily_setting and \
