@@ -138,11 +138,11 @@ def invoice_calls():
     from backoffice.db import db
     from exact_plugin.models import OutboundRequest
     from exact_plugin.tokens import TOKEN_ENTITY
-    counts = dict(db.session.execute(db.select(
-        OutboundRequest.entity == TOKEN_ENTITY, db.func.count(OutboundRequest.id)).filter(
-        OutboundRequest.context.like("Invoice %")).group_by(
-        OutboundRequest.entity == TOKEN_ENTITY)).all())
-    return counts.get(False, 0), counts.get(True, 0)
+    def count(*filters):
+        return db.session.execute(db.select(db.func.count(OutboundRequest.id)).filter(
+            OutboundRequest.context.like("Invoice %"), *filters)).scalar()
+    return (count(OutboundRequest.entity != TOKEN_ENTITY),
+            count(OutboundRequest.entity == TOKEN_ENTITY))
 
 
 # -- 1. throughput ---------------------------------------------------------------------------
