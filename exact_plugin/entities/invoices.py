@@ -72,9 +72,11 @@ def write_back_number(invoice, binding, number):
         note = NUMBER_AT_PRINTING.format(number=invoice.number)
         note_in_outbound_log(binding, note)
     else:
+        from exact_plugin.entities import export_of
+        from exact_plugin.syncing.exporter import take_number
         number = str(number)
-        binding.exact_number = number
-        if invoice.number != number:
+        note = take_number(export_of("Invoice"), binding, number)
+        if note is None and invoice.number != number:
             taken = db.session.execute(db.select(host.Invoice.id).filter(
                 host.Invoice.number == number, host.Invoice.id != invoice.id)).first()
             if taken:
