@@ -244,8 +244,8 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
         if company is None:
             return self._company_gone()
         paused = request.form.get("paused") == "1"
+        waiting = outbox.waiting_count(company_id=company.id)  # before resuming sends them
         companies.set_paused(company, paused)
-        waiting = outbox.waiting_count(company_id=company.id)
         if paused:
             flash(f"The sync of \"{company.name}\" is paused: its changes are recorded and wait "
                   f"({waiting} now) until you resume it.", "success")

@@ -85,7 +85,8 @@ def binding_status(record, binding, enabled=None):
     if waiting and held:
         key = WAITING_MODULE if not enabled else WAITING_PAUSED
         label = "Waiting (module off)" if not enabled else "Waiting (company paused)"
-        return Status(key, label, held, True)
+        # Not final: the page keeps looking, so enabling (or resuming) elsewhere shows here.
+        return Status(key, label, held, False)
     if waiting:
         return Status(QUEUED, "Sending" if taken else "Queued", retry_note, False)
     if binding.sync_state == FAILED:
