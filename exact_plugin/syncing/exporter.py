@@ -115,7 +115,7 @@ def push_binding(spec, record, binding):
         outcome = Outcome(NOT_SYNCED, exc.message)
     except ExactError as exc:
         db.session.rollback()
-        outcome = outcome_of_error(exc, binding)
+        outcome = held_outcome(binding) or outcome_of_error(exc, binding)
     except sqlalchemy.exc.IntegrityError:
         db.session.rollback()
         outcome = Outcome(FAILED, f"The Exact record with this {spec.natural_key} is already "
@@ -135,6 +135,16 @@ def push_binding(spec, record, binding):
     if outcome.state == SYNCED:
         notices.sync_succeeded(binding.connection, spec, record, binding)
     return outcome
+
+
+def held_outcome(binding):
+    """The module was disabled (or the company paused) while the push ran: the change is
+    held, not failed (the client refuses every call while the module is off)."""
+    from exact_plugin.connection import is_enabled
+    db.session.refresh(binding.connection)
+    if not is_enabled() or binding.connection.sync_paused:
+        return Outcome(QUEUED, held=True)
+    return None
 
 
 def outcome_of_error(exc, binding):
@@ -298,6 +308,9 @@ def dependency_exact_id(host_model, record, company):
         db.session.refresh(binding)
         if not binding.exact_id:
             outcome = push_binding(spec, record, binding)
+            if outcome.held:
+                raise NotConnected(f"{spec.label} '{record}' is held: the module is disabled "
+                                   f"or the company paused")
             if outcome.retry_in is not None:
                 raise ExactTransientError(outcome.message)
             if outcome.state != SYNCED:
