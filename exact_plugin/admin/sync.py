@@ -34,6 +34,7 @@ class SyncStatusView(SecureBaseView):
     """A record's sync state (the badge's JSON) and its Retry button; reachable while the
     module is off too, so the badge says "Waiting (module off)" instead of vanishing. Not in
     the menu."""
+    area = "retries"
 
     def is_visible(self):
         return False
