@@ -99,9 +99,15 @@ class SyncExtension(WhileEnabled):
 
 
 class StatusExtension(hooks.ModelViewExtension):
-    """The sync badge, its list column and the save message. Active whenever the plugin is
-    installed, module on or off: a change made while the module is off waits, and the record
-    says so (status.py)."""
+    """The sync badge, its list column and the save message. Active while the module is on,
+    and while it is off once an Exact company exists: a change made while the module is off
+    waits, and the record says so (status.py). A plugin never set up shows nothing."""
+
+    def is_active(self):
+        from exact_plugin.connection import is_enabled
+        from exact_plugin.models import ExactConnection
+        return is_enabled() or db.session.execute(
+            db.select(ExactConnection.id).limit(1)).first() is not None
 
     def list_columns(self, view):
         return {"exact_sync": self._list_badge}

@@ -3,6 +3,7 @@ company paused) waits, the badge and the save message say so, Disable asks first
 waiting changes, and enabling again sends the change; the badge turns "Synced" on the open page
 without a reload, and the sandbox holds the new e-mail."""
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.db import db
 from backoffice.models import Customer, Site
@@ -103,9 +104,8 @@ def test_disable_edit_enable_sends_the_waiting_change_and_the_badge_follows_with
     other.goto(f"{live_server.url}/admin/integrations/")
     other.click("#enable-exact")
     assert "1 change(s) recorded while it was off are being sent" in flashes(other)
-    page.wait_for_function(
-        "document.querySelector('#exact-sync-panel .exact-sync-badge').innerText === 'Synced'",
-        timeout=15000)
+    expect(page.locator("#exact-sync-panel .exact-sync-badge").first).to_have_text(
+        "Synced", timeout=15000)  # no reload: the page polls the state
     assert email_in_exact(sandbox, connected_company) == "new@jansen.test"
 
 
