@@ -70,12 +70,30 @@ class IntegrationsView(SecureBaseView):
                            settings=settings, companies=companies,
                            invoice_statuses=INVOICE_STATUSES)
 
+    @expose("/exact/disable")
+    def confirm_disable(self):
+        """Disabling asks first, and says how many changes will wait."""
+        from exact_plugin.syncing import outbox
+        return self.render("exact/connection/disable.html", enabled=exact.is_enabled(),
+                           waiting=outbox.waiting_count())
+
     @expose("/exact/enable", methods=["POST"])
     def enable(self):
+        from exact_plugin.syncing import jobs, outbox
         enabled = request.form.get("enabled") == "1"
+        if not enabled and request.form.get("confirmed") != "1":
+            return redirect(url_for(".confirm_disable"))
         exact.set_enabled(enabled)
-        flash("The Exact Online module is enabled." if enabled else
-              "The Exact Online module is disabled: no Exact menu, job or sync runs.", "success")
+        waiting = outbox.waiting_count()
+        if enabled:
+            jobs.release_held()
+            flash("The Exact Online module is enabled." + (
+                f" {waiting} change(s) recorded while it was off are being sent to Exact Online, "
+                f"oldest first." if waiting else ""), "success")
+        else:
+            flash(f"The Exact Online module is disabled: nothing is sent to Exact Online. "
+                  f"Changes are still recorded: {waiting} change(s) wait and are sent when it is "
+                  f"enabled again.", "success")
         return redirect(url_for(".index"))
 
     @expose("/exact/settings", methods=["POST"])
@@ -223,6 +241,23 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
             exact.disconnect(company)
             flash(f"\"{company.name}\" is disconnected from Exact Online. Its Exact company and "
                   "all mappings are kept; Connect Now connects it again.", "success")
+        return redirect(url_for(".edit_view", id=company_id))
+
+    @expose("/<int:company_id>/pause", methods=["POST"])
+    def pause(self, company_id):
+        from exact_plugin.syncing import companies, outbox
+        company = db.session.get(ExactConnection, company_id)
+        if company is None:
+            return self._company_gone()
+        paused = request.form.get("paused") == "1"
+        waiting = outbox.waiting_count(company_id=company.id)  # before resuming sends them
+        companies.set_paused(company, paused)
+        if paused:
+            flash(f"The sync of \"{company.name}\" is paused: its changes are recorded and wait "
+                  f"({waiting} now) until you resume it.", "success")
+        else:
+            flash(f"The sync of \"{company.name}\" is resumed: {waiting} waiting change(s) are "
+                  f"being sent to Exact Online, oldest first.", "success")
         return redirect(url_for(".edit_view", id=company_id))
 
     @expose("/<int:company_id>/division", methods=["POST"])

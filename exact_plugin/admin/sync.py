@@ -12,7 +12,7 @@ from backoffice.db import db
 from exact_plugin import binder
 from exact_plugin.admin.companies import ExactModuleView
 from exact_plugin.entities import export_of, exported
-from exact_plugin.syncing import jobs, outbox, product_ids
+from exact_plugin.syncing import jobs, outbox, product_ids, status
 from exact_plugin.syncing.states import BADGES, FAILED
 
 
@@ -25,23 +25,50 @@ class ExactSyncView(ExactModuleView, SecureBaseView):
         return self.render("exact/sync/index.html", waiting=waiting, failed=failed,
                            states=BADGES, records=_records_named(waiting, failed))
 
+    @expose("/generate-product-id")
+    def generate_product_id(self):
+        return jsonify(product_id=product_ids.generate_product_id())
+
+
+class SyncStatusView(SecureBaseView):
+    """A record's sync state (the badge's JSON) and its Retry button; reachable while the
+    module is off too, so the badge says "Waiting (module off)" instead of vanishing. Not in
+    the menu."""
+    area = "retries"
+
+    def is_visible(self):
+        return False
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("exactsync.index"))
+
+    @expose("/<host_model>/<int:host_id>")
+    def record_state(self, host_model, host_id):
+        record = _record(host_model, host_id)
+        if record is None:
+            return jsonify(error=f"There is no {host_model} {host_id} synced to Exact Online."), 404
+        return jsonify(status.as_json(host_model, record))
+
     @expose("/retry/<host_model>/<int:host_id>", methods=["POST"])
     def retry(self, host_model, host_id):
         if export_of(host_model) is None:
             flash(f"{host_model} records are not synced to Exact Online.", "error")
-            return redirect(url_for(".index"))
+            return redirect(url_for("admin.index"))
         record = db.session.get(getattr(host, host_model), host_id)
         if record is None:
             flash(f"{host_model} {host_id} no longer exists.", "error")
-            return redirect(url_for(".index"))
+            return redirect(url_for("admin.index"))
         jobs.retry_record(host_model, host_id)
-        flash(f"{export_of(host_model).label} '{record}' is queued to be sent to Exact Online "
-              f"again.", "info")
+        category, message = status.save_message(host_model, record)
+        flash(message.replace("Saved; ", "Retry: ", 1), category)
         return redirect(_back_to(host_model, host_id))
 
-    @expose("/generate-product-id")
-    def generate_product_id(self):
-        return jsonify(product_id=product_ids.generate_product_id())
+
+def _record(host_model, host_id):
+    if export_of(host_model) is None:
+        return None
+    return db.session.get(getattr(host, host_model), host_id)
 
 
 def _back_to(host_model, host_id):
@@ -61,3 +88,5 @@ def _records_named(waiting, failed):
 def add_views(admin):
     admin.add_view(ExactSyncView(name="Sync to Exact", endpoint="exactsync",
                                  url="/admin/exact-sync", category="Exact Online"))
+    admin.add_view(SyncStatusView(name="Sync state", endpoint="exactstatus",
+                                  url="/admin/exact-sync-state"))

@@ -12,12 +12,14 @@ from wtforms import Field
 from wtforms.fields.choices import Choice
 from wtforms.widgets import html_params
 
+from flask import flash
+
+from backoffice import hooks
 from backoffice.db import db
 from exact_plugin import binder
 from exact_plugin.gate import WhileEnabled
-from exact_plugin.syncing import companies, outbox
-from exact_plugin.entities import export_of, exported
-from exact_plugin.syncing.states import BADGES
+from exact_plugin.syncing import companies, outbox, status
+from exact_plugin.entities import exported
 
 COMPANY_FIELD = "exact_company"
 
@@ -95,6 +97,18 @@ class SyncExtension(WhileEnabled):
             companies.set_company(self.model_name, model.id, chosen.id)
         outbox.mark_for_export(self.model_name, model.id)
 
+
+class StatusExtension(hooks.ModelViewExtension):
+    """The sync badge, its list column and the save message. Active while the module is on,
+    and while it is off once an Exact company exists: a change made while the module is off
+    waits, and the record says so (status.py). A plugin never set up shows nothing."""
+
+    def is_active(self):
+        from exact_plugin.connection import is_enabled
+        from exact_plugin.models import ExactConnection
+        return is_enabled() or db.session.execute(
+            db.select(ExactConnection.id).limit(1)).first() is not None
+
     def list_columns(self, view):
         return {"exact_sync": self._list_badge}
 
@@ -103,6 +117,10 @@ class SyncExtension(WhileEnabled):
 
     def record_panel(self, view, model):
         return render_badges(self.model_name, model, compact=False)
+
+    def after_model_change(self, form, model, is_created):
+        category, message = status.save_message(self.model_name, model)
+        flash(message, category)
 
 
 class ProductExtension(SyncExtension):
@@ -121,19 +139,14 @@ def extensions():
     for host_model, spec in exported().items():
         extension_class = spec.view_extension() if spec.view_extension else SyncExtension
         yield type(f"{host_model}SyncExtension", (extension_class,), {"model_name": host_model})
-
-
-def badge_rows(host_model, host_id):
-    rows = []
-    for binding in binder.bindings_of_host(host_model, host_id):
-        label, colour = BADGES.get(binding.sync_state, (binding.sync_state, "secondary"))
-        number = getattr(binding, export_of(host_model).number_attribute)
-        rows.append({"binding": binding, "label": label, "colour": colour, "number": number})
-    return rows
+        yield type(f"{host_model}StatusExtension", (StatusExtension,), {"model_name": host_model})
 
 
 def render_badges(host_model, model, compact):
     if model is None or model.id is None:
         return ""
-    return Markup(render_template("exact/sync/badge.html", rows=badge_rows(host_model, model.id),
-                                  host_model=host_model, host_id=model.id, compact=compact))
+    state = status.as_json(host_model, model)
+    return Markup(render_template(
+        "exact/sync/badge.html", rows=state["rows"], final=state["final"],
+        host_model=host_model, host_id=model.id, compact=compact,
+        state_url=url_for("exactstatus.record_state", host_model=host_model, host_id=model.id)))

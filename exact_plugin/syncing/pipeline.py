@@ -36,7 +36,7 @@ from backoffice.db import db
 from backoffice.models import utcnow
 from exact_plugin import clock, entities
 from exact_plugin.locks import redis_key
-from exact_plugin.models import Binding
+from exact_plugin.models import Binding, ExactConnection
 from exact_plugin.syncing.models import OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -134,11 +134,16 @@ def drain_batch(connection_id, until_empty=False):
 
 def company_due_records(connection_id, limit, now=None):
     """(model, id) of the company's records with a due, untaken outbox row, oldest first."""
+    from exact_plugin.syncing.companies import integration_enabled
     from exact_plugin.syncing.outbox import due_filters
+    if not integration_enabled():
+        return []   # the module is off: the rows are held (jobs.release_held)
     query = (db.select(OutboxEntry.host_model, OutboxEntry.host_id)
              .join(Binding, db.and_(Binding.host_model == OutboxEntry.host_model,
                                     Binding.host_id == OutboxEntry.host_id,
                                     Binding.connection_id == connection_id))
+             .join(ExactConnection, Binding.connection)
+             .filter(ExactConnection.sync_paused.is_(False))   # a paused company's are held
              .filter(*due_filters(now or utcnow(), current_app.config["EXACT_SYNC_LEASE_SECONDS"]))
              .group_by(OutboxEntry.host_model, OutboxEntry.host_id)
              .order_by(db.func.min(OutboxEntry.id)).limit(limit))
