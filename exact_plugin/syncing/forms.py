@@ -100,7 +100,7 @@ class CompanyFilter(_BindingFilter):
 
 def bulk_result(host_model, queued, skipped, verb):
     """Flash what a bulk action did, and go to its progress page (or back when nothing went)."""
-    label = export_of(host_model).label
+    label = export_of(host_model).label.lower()
     reasons = {"no_company": "have no Exact Online company (choose one on the record, or set a "
                              "default company under Configuration > Integrations)",
                "not_syncing": "belong to a company not set to sync them (its \"Sync ... to "

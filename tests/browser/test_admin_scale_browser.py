@@ -43,3 +43,95 @@ def test_the_outbound_log_shows_time_status_and_error_without_scrolling_at_1366_
     body = page.locator("pre.exact-body").first.inner_text()
     assert '"City": "Nowhere"' in body and "s3cr3t" not in body and "[redacted]" in body
     assert "x" * 300 in page.content()   # the full URL
+
+
+# -- filters and bulk actions --------------------------------------------------------------------
+
+def add_filter(page, name, value):
+    """Add a list filter through Flask-Admin's filter menu, as an admin does, and apply it."""
+    page.click("a.dropdown-toggle:has-text('Add Filter')")
+    page.click(f"a.filter:has-text('{name}')")
+    page.locator("select.filter-val").last.select_option(label=value, force=True)
+    with page.expect_navigation():
+        page.click("button:has-text('Apply')")
+
+
+def test_send_every_customer_matching_a_filter_across_pages_then_retry_all_failed(
+        live_server, page, admin_user, connected_company, sandbox, app_config):
+    from backoffice.db import db
+    from exact_plugin.syncing.states import FAILED, SYNCED
+    from exact_plugin.models import Binding
+    from tests.factories import FAST_RETRIES, enable_integration, make_customer
+    app_config.update(FAST_RETRIES)
+    # 60 customers made before any default company: none has an Exact company yet.
+    for number in range(60):
+        make_customer(name=f"Customer {number:02d}", accounting_id=str(5000 + number),
+                      commit=False)
+    db.session.commit()
+    enable_integration(default_company=connected_company)
+
+    login_in_browser(page, live_server, "admin", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/admin/customer/")
+    add_filter(page, "Exact sync", "No Exact company")
+    assert page.locator("#all-matching-count").inner_text() == "60"
+    assert page.locator("table.model-list tbody tr").count() == 50   # one page of 50
+    page.check("#all-matching")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("a.dropdown-toggle:has-text('With selected')")
+    with page.expect_navigation():
+        page.click("a.dropdown-item:has-text('Send to Exact Online')")
+    assert "60 customer(s) queued" in page.content()
+    page.wait_for_function(
+        "document.getElementById('bulk-synced-count').textContent === '60'", timeout=60_000)
+    assert page.locator("#bulk-done").is_visible()
+    states = db.session.execute(db.select(Binding.sync_state).filter_by(
+        host_model="Customer")).scalars().all()
+    assert states.count(SYNCED) == 60
+
+    # The list filters by sync state and company.
+    page.goto(f"{live_server.url}/admin/customer/")
+    add_filter(page, "Exact Online company", connected_company.name)
+    assert page.locator("#all-matching-count").inner_text() == "60"
+
+    # Two fail (made so here); "Retry all failed" on the sync page sends them again.
+    failed = db.session.execute(db.select(Binding).filter_by(host_model="Customer")
+                                .limit(2)).scalars().all()
+    for binding in failed:
+        binding.sync_state, binding.last_error = FAILED, "Made to fail by the test"
+    db.session.commit()
+    page.goto(f"{live_server.url}/admin/exact-sync/")
+    link = page.locator("#exact-sync-failed a").first
+    assert f"/admin/customer/edit/?id={failed[0].host_id}" in link.get_attribute("href") or \
+        f"/admin/customer/edit/?id={failed[1].host_id}" in link.get_attribute("href")
+    with page.expect_navigation():
+        page.click(f"button.exact-retry-all:has-text('Retry all 2 failed of {connected_company.name}')")
+    page.wait_for_function(
+        "document.getElementById('bulk-synced-count').textContent === '2'", timeout=60_000)
+    db.session.expire_all()
+    assert db.session.execute(db.select(db.func.count(Binding.id)).filter_by(
+        sync_state=FAILED)).scalar() == 0
+
+
+def test_retry_from_the_list_sends_only_the_failed_rows(
+        live_server, page, admin_user, connected_company, sandbox, app_config):
+    from backoffice.db import db
+    from exact_plugin.models import Binding
+    from exact_plugin.syncing.states import FAILED
+    from tests.factories import FAST_RETRIES, assign, enable_integration, make_customer
+    app_config.update(FAST_RETRIES)
+    enable_integration(default_company=connected_company)
+    first, second = make_customer("First BV", "7001"), make_customer("Second BV", "7002")
+    binding = db.session.execute(db.select(Binding).filter_by(host_model="Customer",
+                                                               host_id=first.id)).scalar_one()
+    binding.sync_state = FAILED
+    db.session.commit()
+
+    login_in_browser(page, live_server, "admin", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/admin/customer/")
+    page.locator("input.action-rowtoggle").check()
+    page.click("a.dropdown-toggle:has-text('With selected')")
+    with page.expect_navigation():
+        page.click("a.dropdown-item:has-text('Retry sending to Exact Online')")
+    content = page.content()
+    assert "1 customer(s) were not sent: they had not failed" in content
+    assert "1 customer(s) queued to be sent again" in content
