@@ -135,3 +135,44 @@ def test_retry_from_the_list_sends_only_the_failed_rows(
     content = page.content()
     assert "1 customer(s) were not sent: they had not failed" in content
     assert "1 customer(s) queued to be sent again" in content
+
+
+# -- the dashboard -------------------------------------------------------------------------------
+
+def test_the_dashboard_shows_calls_waiting_failures_linked_and_the_home_page_a_summary(
+        live_server, page, admin_user, connected_company, sandbox, app_config):
+    from backoffice.db import db
+    from exact_plugin.models import Binding
+    from exact_plugin.syncing.states import FAILED
+    from tests.factories import FAST_RETRIES, enable_integration, make_customer
+    app_config.update(FAST_RETRIES)
+    enable_integration(default_company=connected_company)
+    synced, broken = make_customer("Synced BV", "7101"), make_customer("Broken BV", "7102")
+    binding = db.session.execute(db.select(Binding).filter_by(
+        host_model="Customer", host_id=broken.id)).scalar_one()
+    binding.sync_state, binding.last_error = FAILED, "Exact refused: Mandatory: Name"
+    db.session.commit()
+
+    login_in_browser(page, live_server, "admin", TEST_PASSWORD)
+    line = page.locator("#exact-home-summary .exact-home-line").first
+    assert connected_company.name in line.inner_text() and "1 failed" in line.inner_text()
+    assert "last push 20" in line.inner_text()
+
+    page.click("#exact-home-summary a:has-text('Exact Online')")
+    card = page.locator(f"#exact-health-{connected_company.id}")
+    assert card.locator(".exact-state").inner_text() == "Connected"
+    assert int(card.locator(".exact-calls-24h").inner_text()) >= 2   # the two pushes at least
+    assert card.locator(".exact-calls-1").inner_text() != "unknown (no call yet)"
+    assert card.locator(".exact-hours .bar").count() == 24
+    assert card.locator(".exact-failed-count").inner_text() == "1"
+    assert "UTC" in card.locator(".exact-last-push").inner_text()
+    assert "customers" in card.locator(".exact-imports").inner_text()
+    with page.expect_navigation():
+        card.locator(".exact-failures a").first.click()
+    assert f"/admin/customer/edit/?id={broken.id}" in page.url
+    page.go_back()
+    with page.expect_navigation():
+        page.locator(f"#exact-health-{connected_company.id} button.exact-retry-all").click()
+    page.wait_for_function(
+        "document.getElementById('bulk-synced-count').textContent === '1'", timeout=60_000)
+    assert synced.id != broken.id
