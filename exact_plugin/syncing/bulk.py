@@ -15,7 +15,8 @@ import uuid
 
 from backoffice.db import db
 from backoffice.models import utcnow
-from exact_plugin import binder
+from exact_plugin import binder, connection
+from exact_plugin.entities import export_of
 from exact_plugin.locks import redis_key
 from exact_plugin.models import Binding
 from exact_plugin.syncing import companies, outbox
@@ -31,12 +32,29 @@ def send(host_model, host_ids):
     (as a new record's form does). Returns (queued records, {reason: count} of those skipped)."""
     host_ids = sorted({int(host_id) for host_id in host_ids})
     bound = {binding.host_id for binding in binder.bindings_of_hosts(host_model, host_ids)}
-    skipped = {}
-    for host_id in host_ids:
-        if host_id not in bound and companies.assign_default_company(host_model, host_id) is None:
-            skipped["no_company"] = skipped.get("no_company", 0) + 1
+    unbound = [host_id for host_id in host_ids if host_id not in bound]
+    assigned = _assign_default_company(host_model, unbound) if unbound else 0
+    skipped = {"no_company": len(unbound) - assigned} if len(unbound) > assigned else {}
     db.session.flush()
     return _queue(host_model, host_ids, skipped)
+
+
+def _assign_default_company(host_model, host_ids):
+    """Give records without a company the one a new record would get; returns how many."""
+    from backoffice import models as host
+    model = getattr(host, host_model)
+    existing = db.session.execute(db.select(model.id).filter(model.id.in_(host_ids))
+                                  ).scalars().all()
+    if export_of(host_model).company_from:
+        # Each its own (an invoice: its customer's company).
+        return sum(companies.assign_default_company(host_model, host_id) is not None
+                   for host_id in existing)
+    company = connection.default_connection()
+    if company is None:
+        return 0
+    db.session.add_all([Binding(connection_id=company.id, host_model=host_model, host_id=host_id)
+                        for host_id in existing])
+    return len(existing)
 
 
 def retry(host_model, host_ids):
