@@ -176,3 +176,27 @@ def test_the_dashboard_shows_calls_waiting_failures_linked_and_the_home_page_a_s
     page.wait_for_function(
         "document.getElementById('bulk-synced-count').textContent === '1'", timeout=60_000)
     assert synced.id != broken.id
+
+
+# -- previews that show the change ---------------------------------------------------------------
+
+def test_the_customer_preview_shows_a_rename_and_a_new_address_old_to_new(
+        live_server, page, admin_user, connected_company, sandbox):
+    from tests.factories import customer_with_main_site, map_customer
+    exact = next(record for record in sandbox.records(connected_company.division, "Accounts")
+                 if record.get("Status") == "C" and record.get("Name"))
+    host = customer_with_main_site("Old name BV", address="Old street 9")
+    map_customer(connected_company, host, exact)
+
+    login_in_browser(page, live_server, "admin", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/admin/exact-import/customers/")
+    with page.expect_navigation():
+        page.click("button:has-text('Read from Exact and preview')")
+    page.wait_for_selector("#preview", timeout=60_000)
+    row = page.locator(f"#preview tbody tr:has(td:text-is('{exact['Name']}'))")
+    changes = row.locator(".preview-changes").inner_text()
+    assert f"name: Old name BV → {exact['Name']}" in changes
+    if exact.get("AddressLine1"):
+        assert f"address line1: Old street 9 → {exact['AddressLine1']}" in changes
+    created = page.locator("#preview tbody tr").filter(has_text="Create").first
+    assert created.locator(".preview-changes").inner_text().strip() == ""
