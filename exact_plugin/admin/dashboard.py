@@ -114,6 +114,8 @@ def record_url(host_model, host_id):
 
 
 class ExactDashboardView(ExactModuleView, SecureBaseView):
+    area = "retries"   # sync health: what finance watches and retries (backoffice/roles.py)
+
     @expose("/")
     def index(self):
         return self.render("exact/dashboard.html",
@@ -123,7 +125,9 @@ class ExactDashboardView(ExactModuleView, SecureBaseView):
 
 def home_summary():
     """One line per company on the back office's home page (through backoffice.hooks)."""
-    if not exact.is_enabled():
+    from flask_login import current_user
+    from backoffice import roles
+    if not exact.is_enabled() or not roles.may_open(current_user, ExactDashboardView.area):
         return None
     lines = []
     for company in companies():
