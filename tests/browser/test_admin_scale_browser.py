@@ -80,7 +80,7 @@ def test_send_every_customer_matching_a_filter_across_pages_then_retry_all_faile
     page.click("a.dropdown-toggle:has-text('With selected')")
     # Jobs run inside the request in the tests, so the 60 pushes happen before the answer.
     with page.expect_navigation(timeout=180_000):
-        page.click("a.dropdown-item:has-text('Send to Exact Online')")
+        page.click("a.dropdown-item:has-text('Send to Exact Online')", timeout=180_000)
     assert "60 customer(s) queued" in page.content()
     page.wait_for_function(
         "document.getElementById('bulk-synced-count').textContent === '60'", timeout=60_000)
