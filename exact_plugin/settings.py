@@ -51,6 +51,9 @@ def plugin_settings():
         # Share of each division's daily call budget kept for admin actions and pushes:
         # imports and other background work stop before it (budget.py).
         "EXACT_DAILY_RESERVE": env_float("EXACT_DAILY_RESERVE", 0.2),
+        # The outbound request log keeps every call (with its bodies) this many days; a daily
+        # job removes older rows.
+        "EXACT_OUTBOUND_RETENTION_DAYS": env_int("EXACT_OUTBOUND_RETENTION_DAYS", 90),
     }
 
 

@@ -12,7 +12,8 @@ from backoffice.db import db
 from exact_plugin import binder
 from exact_plugin.admin.companies import ExactModuleView
 from exact_plugin.entities import export_of, exported
-from exact_plugin.syncing import jobs, outbox, product_ids, status
+from exact_plugin.models import ExactConnection
+from exact_plugin.syncing import bulk, jobs, outbox, product_ids, status
 from exact_plugin.syncing.states import BADGES, FAILED
 
 
@@ -23,11 +24,54 @@ class ExactSyncView(ExactModuleView, SecureBaseView):
         waiting = outbox.waiting_entries(limit=200)
         failed = binder.bindings_in_state(exported(), FAILED, limit=200)
         return self.render("exact/sync/index.html", waiting=waiting, failed=failed,
-                           states=BADGES, records=_records_named(waiting, failed))
+                           states=BADGES, records=_records_named(waiting, failed),
+                           record_url=record_url,
+                           failed_companies=_companies_with_failures())
 
     @expose("/generate-product-id")
     def generate_product_id(self):
         return jsonify(product_id=product_ids.generate_product_id())
+
+    @expose("/progress/<batch_id>")
+    def progress(self, batch_id):
+        data = bulk.batch(batch_id)
+        if data is None:
+            flash("That bulk send is no longer tracked (progress is kept for a day); the lists' "
+                  "Exact sync column shows each record's state.", "warning")
+            return redirect(url_for(".index"))
+        return self.render("exact/sync/progress.html", batch_id=batch_id,
+                           label=export_of(data["host_model"]).label,
+                           figures=bulk.progress(data), back=_safe_next(request.args.get("next")))
+
+    @expose("/progress/<batch_id>.json")
+    def progress_json(self, batch_id):
+        data = bulk.batch(batch_id)
+        if data is None:
+            return jsonify(error="unknown batch"), 404
+        return jsonify(bulk.progress(data))
+
+    @expose("/retry-failed/<int:company_id>", methods=["POST"])
+    def retry_all_failed(self, company_id):
+        company = db.session.get(ExactConnection, company_id)
+        if company is None:
+            flash("That Exact Online company no longer exists.", "error")
+            return redirect(url_for(".index"))
+        queued = bulk.retry_all_failed(company_id)
+        if not queued:
+            flash(f"Nothing of \"{company.name}\" failed, or its companies' sync settings are "
+                  "off for what failed: nothing was queued.", "info")
+            return redirect(_safe_next(request.form.get("next")) or url_for(".index"))
+        flash(f"{len(queued)} failed record(s) of \"{company.name}\" queued to be sent to Exact "
+              "Online again.", "success")
+        by_model = {}
+        for host_model, host_id in queued:
+            by_model.setdefault(host_model, []).append((host_model, host_id))
+        if len(by_model) == 1:
+            (host_model, records), = by_model.items()
+            batch_id = bulk.remember_batch(host_model, records)
+            if batch_id:
+                return redirect(url_for(".progress", batch_id=batch_id))
+        return redirect(_safe_next(request.form.get("next")) or url_for(".index"))
 
 
 class SyncStatusView(SecureBaseView):
@@ -71,10 +115,18 @@ def _record(host_model, host_id):
     return db.session.get(getattr(host, host_model), host_id)
 
 
+def _safe_next(target):
+    """A local path to go back to, or None (never another site)."""
+    target = target or ""
+    return target if target.startswith("/") and not target.startswith("//") else None
+
+
 def _back_to(host_model, host_id):
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
+    return _safe_next(request.form.get("next")) or record_url(host_model, host_id)
+
+
+def record_url(host_model, host_id):
+    """The record's own page in the back office (every failure links to it)."""
     return url_for(f"{host_model.lower()}.edit_view", id=host_id)
 
 
@@ -83,6 +135,15 @@ def _records_named(waiting, failed):
     wanted = {(row.host_model, row.host_id) for row in [*waiting, *failed]}
     return {(model, record_id): db.session.get(getattr(host, model), record_id)
             for model, record_id in wanted}
+
+
+def _companies_with_failures():
+    """[(company, number failed)] for the "Retry all failed" buttons."""
+    from exact_plugin.models import Binding
+    from exact_plugin.syncing.states import FAILED as failed_state
+    rows = db.session.execute(db.select(Binding.connection_id, db.func.count(Binding.id)).filter(
+        Binding.sync_state == failed_state).group_by(Binding.connection_id)).all()
+    return [(db.session.get(ExactConnection, company_id), number) for company_id, number in rows]
 
 
 def add_views(admin):

@@ -102,16 +102,15 @@ def _before_commit(session):
     from exact_plugin.syncing import companies
     for host_model, host_id in sorted(new):
         companies.assign_default_company(host_model, host_id)
-    companies = write_outbox_entries(changes)
-    if companies:
-        session.info.setdefault(ENQUEUE_KEY, set()).update(companies)
+    write_outbox_entries(changes)   # notes the companies whose drain after_commit queues
 
 
 def write_outbox_entries(records):
-    """Add an outbox row for each record that belongs to a company syncing it; returns the ids
-    of the companies whose drain job pushes them now (syncing/pipeline.py): none while the
-    module is disabled, and no paused company (their rows are held)."""
-    companies = set()
+    """Add an outbox row for each record that belongs to a company syncing it; returns the
+    records to push now. The companies whose drain job pushes them (syncing/pipeline.py) are
+    noted for `after_commit`: none while the module is disabled, no paused company (their rows
+    are held)."""
+    queued, companies = set(), set()
     from exact_plugin.syncing.companies import integration_enabled
     enabled = integration_enabled()
     by_model = {}
@@ -132,7 +131,10 @@ def write_outbox_entries(records):
                 binding.sync_state = QUEUED
                 if enabled and not binding.connection.sync_paused:
                     companies.add(binding.connection_id)
-    return companies
+                    queued.add((host_model, host_id))
+    if companies:
+        db.session.info.setdefault(ENQUEUE_KEY, set()).update(companies)
+    return queued
 
 
 def _records_with_untaken_entry(host_model, host_ids):
@@ -148,6 +150,14 @@ def _after_commit(session):
     if companies:
         from exact_plugin.syncing import pipeline
         pipeline.enqueue_drains(companies, queue="high")   # a fresh change goes first
+
+
+def enqueue_pushes(records, tag=None):
+    """Queue the drains that push these records (bulk.py's fan-out); returns how many records
+    they cover. A Redis failure leaves them to the relay."""
+    from exact_plugin.syncing import pipeline
+    pipeline.enqueue_drains(companies_of(records))
+    return len(records)
 
 
 def _clear(session, *_args):
