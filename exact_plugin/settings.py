@@ -43,6 +43,13 @@ def plugin_settings():
         # First wait before an outbox row is tried again after a transient failure (doubles).
         "EXACT_SYNC_RETRY_SECONDS": env_int("EXACT_SYNC_RETRY_SECONDS", 30),
         "EXACT_SYNC_MAX_BACKOFF_SECONDS": env_int("EXACT_SYNC_MAX_BACKOFF_SECONDS", 3600),
+        # Webhooks (issue 15): requests a minute one receiver accepts; how long the job waits
+        # for the rest of a burst; how long one of our writes waits for its notification.
+        "EXACT_WEBHOOK_RATE_PER_MINUTE": env_int("EXACT_WEBHOOK_RATE_PER_MINUTE", 1200),
+        "EXACT_WEBHOOK_COALESCE_SECONDS": env_float("EXACT_WEBHOOK_COALESCE_SECONDS", 1.0),
+        "EXACT_WEBHOOK_ECHO_SECONDS": env_int("EXACT_WEBHOOK_ECHO_SECONDS", 300),
+        # Reconciliation: the share of the daily call budget the nightly report may use.
+        "EXACT_RECONCILE_BUDGET_SHARE": env_float("EXACT_RECONCILE_BUDGET_SHARE", 0.2),
     }
 
 
