@@ -15,7 +15,7 @@ import json
 import math
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from backoffice.db import db
 from backoffice.models import utcnow
@@ -32,6 +32,10 @@ DIFFERS, ONLY_HERE, ONLY_EXACT = "differs", "only_here", "only_exact"
 KIND_LABELS = {DIFFERS: "Differs", ONLY_HERE: "Only in the back office",
                ONLY_EXACT: "Only in Exact Online"}
 PAGE_ROWS = 1000   # Exact: bulk and sync pages hold up to 1000 rows (reference §3.3)
+# Exact: plain and bulk lists of Accounts and Items refuse a GET without a $filter on one of
+# their fields (mandatory filtering, reference §3.4, picqer#591); the key is one of them, and
+# no record has the empty GUID, so this filter keeps every record.
+EVERY_RECORD = "{key} ne guid'00000000-0000-0000-0000-000000000000'"
 
 
 def reconcilable():
@@ -95,7 +99,8 @@ def _compare(client, connection_id, spec, report_id):
     seen = set()
     counts = {"compared": 0, "differing": 0, "only_here": 0, "only_exact": 0, "calls": 0}
     db.session.commit()   # nothing of ours uncommitted while the client logs (SQLite)
-    for page in client.iter_pages(path, select=spec.fields(endpoint)):
+    for page in client.iter_pages(path, select=spec.fields(endpoint),
+                                  filter=EVERY_RECORD.format(key=spec.key)):
         counts["calls"] += 1
         records = {text(row.get(spec.key)): row for row in page if spec.is_record(row)}
         seen.update(records)
@@ -200,9 +205,16 @@ def send_ours(difference_id):
     if difference.kind == ONLY_HERE:
         # Gone from Exact: a push creates it again.
         binding.exact_id, binding.deleted_in_exact = None, False
-    # Exact holds something else than what we last sent: forget it, so every field is sent.
-    db.session.execute(update(ExportState).where(ExportState.binding_id == binding.id)
-                       .values(sent_payload=None))
+    # Exact holds something else than what we last sent: forget it, so every field is sent
+    # again, except the code: Exact refuses a PUT that sets Code, even unchanged (reference
+    # §6.1, picqer#432).
+    sent = {spec.exporting.natural_key: binding.exact_code} if binding.exact_id else None
+    state = db.session.execute(select(ExportState).filter_by(binding_id=binding.id)
+                               ).scalar_one_or_none()
+    if state is None:
+        state = ExportState(binding_id=binding.id)
+        db.session.add(state)
+    state.sent_payload = json.dumps(sent) if sent else None
     difference.fixed = "sent ours"
     outbox.mark_for_export(spec.host_model, difference.host_id)
     db.session.commit()
