@@ -16,6 +16,7 @@ def init_app(app):
     # Nightly, at a quiet hour (UTC), after the token keep-alive.
     register_periodic_job(app, "exact-reconcile-nightly", reconcile.nightly, cron="41 2 * * *")
     hooks.register_admin_setup(app, _add_admin_views)
+    hooks.register_banner_source(app, reconcile.summary_banners)
     from exact_plugin.admin import realtime as screens
     screens.register_extensions(app)
 

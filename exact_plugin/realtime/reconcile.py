@@ -301,5 +301,32 @@ def latest_all():
                               ).scalars().all()
 
 
-def company_of(connection_id):
-    return db.session.get(ExactConnection, connection_id)
+def summary_banners():
+    """The dashboard (every admin page): one line per company whose last reconciliation found
+    drift or could not finish."""
+    from flask import url_for
+    from markupsafe import Markup, escape
+    from exact_plugin.connection import is_enabled
+    if not is_enabled():
+        return []
+    by_company = {}
+    for report in latest_all():
+        by_company.setdefault(report.connection_id, []).append(report)
+    banners = []
+    for connection_id, reports in by_company.items():
+        drift = [f"{report.entity}: {report.differing} differing, {report.only_here} only here, "
+                 f"{report.only_exact} only in Exact" for report in reports
+                 if report.differing or report.only_here or report.only_exact]
+        stopped = [report.entity for report in reports if report.state in ("stopped",
+                                                                            "postponed")]
+        if not drift and not stopped:
+            continue
+        said = "; ".join(drift) if drift else "no drift found"
+        if stopped:
+            said += f" (not complete for {', '.join(stopped)}: see the report)"
+        banners.append(("warning", Markup(
+            '<strong>Reconciliation of "{name}":</strong> {said}. <a class="alert-link" '
+            'id="reconcile-banner-link" href="{url}">Open the report</a>').format(
+                name=escape(reports[0].connection.name), said=said,
+                url=url_for("exact_reconcile.index", company_id=connection_id))))
+    return banners
