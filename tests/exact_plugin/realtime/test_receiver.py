@@ -188,3 +188,10 @@ def test_a_topic_we_do_not_import_is_ignored_without_a_call(client, imported):
     post(client, imported, notification(imported, "0c1a6b1e-0000-4000-8000-000000000001",
                                         topic="SalesInvoices"))
     assert events("ignored") == 1 and record_gets(imported) == 0
+
+
+def test_a_caller_over_the_rate_limit_is_refused_and_logged(app, client, company):
+    app.config["EXACT_WEBHOOK_RATE_PER_MINUTE"] = 3
+    statuses = [post(client, company, b"").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert "more than 3 requests a minute" in inbound()[-1].message
