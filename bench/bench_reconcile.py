@@ -72,7 +72,8 @@ def setup(args):
             sandbox.delete_record(company.division, "Accounts", record["ID"])
         for number in range(10):
             sandbox.create_record(company.division, "Accounts", {
-                "Code": str(900_000 + number), "Name": f"New in Exact {number}", "Status": "C"})
+                "Code": str(args.first_new_code + number), "Name": f"New in Exact {number}",
+                "Status": "C"})
         print(f"  setup: {db.session.scalar(select(func.count(Customer.id)))} customers and "
               f"{db.session.scalar(select(func.count(Product.id)))} products bound; drift made "
               "(100 changed, 10 deleted, 10 new in Exact)")
@@ -122,8 +123,14 @@ def bench_backend(backend, sandbox_url, args):
               "--key", Fernet.generate_key().decode(), "--customers", str(args.customers),
               "--items", str(args.items)]
     print(f"{backend}:")
-    output = subprocess.run([sys.executable, __file__, "--phase", "setup", *common],
-                            check=True, capture_output=True, text=True).stdout
+    # The sandbox is shared by the backends: each makes new accounts with codes of its own.
+    first_new_code = 900_000 + 10_000 * ("sqlite", "postgresql").index(backend)
+    done = subprocess.run([sys.executable, __file__, "--phase", "setup", *common,
+                           "--first-new-code", str(first_new_code)], capture_output=True,
+                          text=True)
+    if done.returncode:
+        raise SystemExit(f"setup on {backend} failed:\n{done.stderr[-3000:]}")
+    output = done.stdout
     print("\n".join(line for line in output.splitlines() if not line.startswith("COMPANY")))
     company = [line.split()[1] for line in output.splitlines() if line.startswith("COMPANY")][0]
     subprocess.run([sys.executable, __file__, "--phase", "measure", "--company", company,
@@ -141,6 +148,7 @@ def main():
     parser.add_argument("--workdir")
     parser.add_argument("--key")
     parser.add_argument("--company", type=int)
+    parser.add_argument("--first-new-code", type=int, default=900_000)
     args = parser.parse_args()
     if args.phase == "setup":
         return setup(args)

@@ -94,9 +94,12 @@ class ReconcileView(ExactModuleView, SecureBaseView):
     @expose("/difference/<int:difference_id>/<direction>", methods=["POST"])
     def fix(self, difference_id, direction):
         difference = db.session.get(Difference, difference_id)
-        if difference is None or direction not in ("exact", "ours"):
+        if difference is None:
             flash("That row of the reconciliation report no longer exists.", "error")
             return redirect(url_for(".index"))
+        if direction not in ("exact", "ours"):
+            flash("Choose Send ours or Take Exact's.", "error")
+            return redirect(url_for(".report", report_id=difference.reconciliation_id))
         report_id = difference.reconciliation_id
         try:
             said = (reconcile.take_exact if direction == "exact" else

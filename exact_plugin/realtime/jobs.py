@@ -50,18 +50,18 @@ def job_id(connection_id):
 
 def schedule(connection_id):
     import jobs
-    jobs.enqueue(process_job, connection_id, job_id=job_id(connection_id), unique=True)
+    jobs.enqueue(apply_pending_events_job, connection_id, job_id=job_id(connection_id), unique=True)
 
 
-def process_job(connection_id):
+def apply_pending_events_job(connection_id):
     with app_context():
         from jobs.queues import jobs_run_inline
         if not jobs_run_inline():
             clock.sleep(current_app.config["EXACT_WEBHOOK_COALESCE_SECONDS"])
-        process(connection_id)
+        apply_pending_events(connection_id)
 
 
-def process(connection_id):
+def apply_pending_events(connection_id):
     """Handle every pending event of one company; returns {"fetched": n, "own": n, ...}."""
     from exact_plugin.client import ExactClient
     tally = {"fetched": 0, "own": 0, "deleted": 0, "ignored": 0, "failed": 0}
@@ -78,7 +78,7 @@ def process(connection_id):
             try:
                 if client is None and _needs_client(group):
                     client = ExactClient.for_connection(connection_id, context="webhook")
-                outcome = handle(client, connection_id, key, group)
+                outcome = apply_events_of_record(client, connection_id, key, group)
             except ExactError as error:
                 # Left pending: the next notification or the sweep tries again; the outbound
                 # log holds the failed call.
@@ -100,7 +100,7 @@ def _specs(topic):
             if spec.webhook_topic == topic and spec.importing is not None]
 
 
-def handle(client, connection_id, key, group):
+def apply_events_of_record(client, connection_id, key, group):
     specs = _specs(group[0].topic)
     if not specs:
         return _close(group, EVENT_IGNORED, "ignored")

@@ -18,6 +18,7 @@ work (fetching the record) is a job (realtime/jobs.py).
 import hashlib
 import hmac
 import json
+import logging
 import re
 import time
 
@@ -29,6 +30,7 @@ from backoffice.db import db
 from exact_plugin.models import ExactConnection
 from exact_plugin.realtime.models import InboundRequest, WebhookEvent
 
+log = logging.getLogger(__name__)
 RECEIVER_PATH = "/exact/webhooks/<token>"
 # Exact: the body is compact JSON, Content first, HashCode last (reference §8, picqer
 # Authenticatable.php's regex).
@@ -74,7 +76,11 @@ def receive(token):
         db.session.rollback()
         return _answer(company, refusal.status, "refused", refusal.message, refusal.content, raw)
     from exact_plugin.realtime import jobs
-    jobs.schedule(company.id)
+    try:
+        jobs.schedule(company.id)
+    except Exception as exc:   # Redis down: the event is stored; the minute sweep queues it
+        log.warning("Could not queue the webhook job of company %s (%s); the sweep will.",
+                    company.id, exc.__class__.__name__)
     return _answer(company, 200, "accepted", f"{event.action} {event.topic} {event.exact_key}: "
                    "queued for fetching.", content)
 

@@ -154,3 +154,22 @@ def test_the_nightly_run_waits_when_the_budget_share_is_too_small(app, imported,
     assert states == {"postponed"}
     message = db.session.execute(select(Reconciliation.message)).scalars().first()
     assert "calls left today" in message
+
+
+def test_an_unknown_fix_direction_is_refused_with_a_message(admin_client, imported, sandbox):
+    sandbox.update_record(imported.division, "Accounts", bound(imported).exact_id,
+                          {"Name": "Theirs"})
+    report = reconcile.reconcile(imported.id, "customers")
+    [row] = rows(report, reconcile.DIFFERS)
+    page = admin_client.get(f"/admin/exact/reconcile/report/{report.id}").get_data(as_text=True)
+    answer = admin_client.post(f"/admin/exact/reconcile/difference/{row.id}/sideways",
+                               data={"csrf_token": csrf_token_from(page)}, follow_redirects=True)
+    assert "Choose Send ours or Take Exact" in answer.get_data(as_text=True)
+    assert db.session.get(Difference, row.id).fixed is None
+
+
+def test_the_live_region_endpoint_answers_for_imported_models_only(admin_client, imported):
+    customer_id = bound(imported).host_id
+    answer = admin_client.get(f"/admin/exact/live/Customer/{customer_id}").get_json()
+    assert answer["name"] and answer["deleted_in_exact"] is False
+    assert admin_client.get("/admin/exact/live/Invoice/1").status_code == 404
