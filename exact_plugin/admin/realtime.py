@@ -32,6 +32,7 @@ def _status(view, context, model, name):
 
 
 class InboundRequestView(ExactModuleView, SecureModelView):
+    area = "connections"
     can_create = can_edit = can_delete = False
     named_filter_urls = True
     can_view_details = True
@@ -50,6 +51,8 @@ class InboundRequestView(ExactModuleView, SecureModelView):
 
 
 class ReconcileView(ExactModuleView, SecureBaseView):
+    # Its fixes are imports and pushes, which finance may start too.
+    area = "imports"
     @expose("/")
     def index(self):
         company_id = request.args.get("company_id", type=int)

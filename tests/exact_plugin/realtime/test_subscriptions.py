@@ -4,7 +4,6 @@ arrives, Disconnect deletes them (issue 15)."""
 import time
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from backoffice.db import db
@@ -18,7 +17,7 @@ from tests.fixtures.exact import connect_company
 
 
 def sandbox_subscriptions(sandbox):
-    return requests.get(f"{sandbox.base_url}/_sandbox/webhooks/subscriptions", timeout=5).json()
+    return sandbox.control("GET", "webhooks/subscriptions")
 
 
 def wait_for(condition, seconds=5.0):
