@@ -173,3 +173,18 @@ def test_the_live_region_endpoint_answers_for_imported_models_only(admin_client,
     answer = admin_client.get(f"/admin/exact/live/Customer/{customer_id}").get_json()
     assert answer["name"] and answer["deleted_in_exact"] is False
     assert admin_client.get("/admin/exact/live/Invoice/1").status_code == 404
+
+
+def test_take_exacts_for_all_fixes_every_differing_row(admin_client, imported, sandbox):
+    changed = [bound(imported, index=number) for number in range(3)]
+    for number, binding in enumerate(changed):
+        sandbox.update_record(imported.division, "Accounts", binding.exact_id,
+                              {"Name": f"Theirs {number}"})
+    report = reconcile.reconcile(imported.id, "customers")
+    page = admin_client.get(f"/admin/exact/reconcile/report/{report.id}").get_data(as_text=True)
+    admin_client.post(f"/admin/exact/reconcile/report/{report.id}/fix-all/exact",
+                      data={"csrf_token": csrf_token_from(page)})   # a job, inline under test
+    db.session.expire_all()
+    assert [db.session.get(Customer, b.host_id).name for b in changed] == \
+        ["Theirs 0", "Theirs 1", "Theirs 2"]
+    assert all(row.fixed == "took Exact's" for row in rows(report))
