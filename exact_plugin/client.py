@@ -341,7 +341,7 @@ class ExactClient:
         error_text = None if response.status_code < 400 else describe_failure(response)
         outbound.record(**log, status=response.status_code, duration_ms=_ms(started),
                         rate=header_figures(response.headers), error=error_text,
-                        response_body=response.text if error_text else None)
+                        response_body=response.text)
         return response
 
     def _network_error(self, method, exc, endpoint):

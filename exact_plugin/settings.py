@@ -43,6 +43,9 @@ def plugin_settings():
         # First wait before an outbox row is tried again after a transient failure (doubles).
         "EXACT_SYNC_RETRY_SECONDS": env_int("EXACT_SYNC_RETRY_SECONDS", 30),
         "EXACT_SYNC_MAX_BACKOFF_SECONDS": env_int("EXACT_SYNC_MAX_BACKOFF_SECONDS", 3600),
+        # The outbound request log keeps every call (with its bodies) this many days; a daily
+        # job removes older rows.
+        "EXACT_OUTBOUND_RETENTION_DAYS": env_int("EXACT_OUTBOUND_RETENTION_DAYS", 90),
         # Webhooks (issue 15): requests a minute one receiver accepts; how long the job waits
         # for the rest of a burst; how long one of our writes waits for its notification.
         "EXACT_WEBHOOK_RATE_PER_MINUTE": env_int("EXACT_WEBHOOK_RATE_PER_MINUTE", 1200),

@@ -67,6 +67,10 @@ def push_record_job(host_model, host_id):
 
 def push_record(host_model, host_id):
     """Push one record while holding its lock; returns a short summary for the job result."""
+    from exact_plugin.syncing.companies import integration_enabled
+    if not integration_enabled():
+        # Queued before the module was disabled: the rows wait (release_held sends them).
+        return f"{host_model} {host_id}: held, the Exact Online module is disabled"
     with locks.record_lock(host_model, host_id) as locked:
         if not locked:
             return "busy: the job holding the record pushes it again before releasing it"
@@ -95,25 +99,26 @@ def relay_outbox(limit=1000):
     return f"queued {queued} of {len(records)} record(s)"
 
 
+def release_held(company_id=None):
+    """The module was enabled or a company resumed: queue every waiting change, oldest first
+    (RQ runs a queue in order). Returns how many records were queued."""
+    records = outbox.due_records(lease_seconds=lease_seconds(), company_id=company_id)
+    return outbox.enqueue_pushes(records, tag=f"e{int(time.time())}")
+
+
 def drain(company_id=None, host_model=None):
     """Push every due record now, in this process (the `push-pending` command).
 
     Returns (records pushed, records still waiting)."""
     pushed = 0
     with export_session():
-        records = outbox.due_records(lease_seconds=lease_seconds(), host_model=host_model)
-        if company_id is not None:
-            records = [record for record in records if _in_company(record, company_id)]
+        records = outbox.due_records(lease_seconds=lease_seconds(), host_model=host_model,
+                                     company_id=company_id)
         for host_model_, host_id in records:
             push_record(host_model_, host_id)
             pushed += 1
         waiting = outbox.waiting_count()
     return pushed, waiting
-
-
-def _in_company(record, company_id):
-    from exact_plugin import binder
-    return any(binding.connection_id == company_id for binding in binder.bindings_of_host(*record))
 
 
 def retry_record(host_model, host_id):

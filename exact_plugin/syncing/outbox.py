@@ -6,7 +6,10 @@ How a change travels (shared ecosystem-notes §4):
 2. `before_commit` flushes, then writes one `OutboxEntry` per record that belongs to an Exact
    company syncing that entity, and marks its bindings "queued". A record that already has an
    untaken row gets no second one: several edits before the job runs are coalesced, because
-   the job always sends the record as it is when it runs.
+   the job always sends the record as it is when it runs. This does not depend on the module
+   switch: while the plugin is installed every change is recorded. A disabled module or a
+   paused company *holds* the rows (they are not queued, the relay skips them) until it is
+   enabled or resumed again; then they are sent oldest first (`jobs.release_held`).
 3. `after_commit` (which may not run SQL) enqueues the push job, swallowing Redis errors: the
    periodic relay (`relay_outbox`) enqueues whatever was not picked up.
 Writes made while `session.info["exact_origin"]` is "import" or "export" are ignored, so an
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from backoffice.db import db
 from backoffice.models import utcnow
 from exact_plugin import binder, entities, origin
+from exact_plugin.models import Binding, ExactConnection
 from exact_plugin.syncing.models import OutboxEntry
 from exact_plugin.syncing.companies import connection_syncs
 from exact_plugin.syncing.states import QUEUED
@@ -95,8 +99,6 @@ def _before_commit(session):
     if not changes:
         return
     from exact_plugin.syncing import companies
-    if not companies.integration_enabled():
-        return
     for host_model, host_id in sorted(new):
         companies.assign_default_company(host_model, host_id)
     queued = write_outbox_entries(changes)
@@ -107,6 +109,8 @@ def _before_commit(session):
 def write_outbox_entries(records):
     """Add an outbox row for each record that belongs to a company syncing it; returns them."""
     queued = set()
+    from exact_plugin.syncing.companies import integration_enabled
+    enabled = integration_enabled()
     by_model = {}
     for host_model, host_id in records:
         if host_model in entities.exported() and host_id is not None:
@@ -123,7 +127,8 @@ def write_outbox_entries(records):
                 db.session.add(OutboxEntry(host_model=host_model, host_id=host_id))
             for binding in record_bindings:
                 binding.sync_state = QUEUED
-            queued.add((host_model, host_id))
+            if enabled and any(not binding.connection.sync_paused for binding in record_bindings):
+                queued.add((host_model, host_id))
     return queued
 
 
@@ -165,14 +170,26 @@ def _after_soft_rollback(session, previous_transaction):
         _clear(session)
 
 
-def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_age=0):
-    """(model, id) of records with an outbox row that is due and not taken by a live job."""
+def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_age=0,
+                company_id=None):
+    """(model, id) of records with an outbox row that is due and not taken by a live job,
+    oldest change first. Held rows are left out: none while the module is disabled, and only
+    records with a company that is not paused (`company_id`: with a binding in that company)."""
+    from exact_plugin.syncing.companies import integration_enabled
+    if not integration_enabled():
+        return []
     now = now or utcnow()
+    live = db.select(Binding.id).join(ExactConnection, Binding.connection).filter(
+        Binding.host_model == OutboxEntry.host_model, Binding.host_id == OutboxEntry.host_id,
+        ExactConnection.sync_paused.is_(False))
+    if company_id is not None:
+        live = live.filter(Binding.connection_id == company_id)
     query = db.select(OutboxEntry.host_model, OutboxEntry.host_id).filter(
         OutboxEntry.available_at <= now,
         OutboxEntry.created_at <= now - timedelta(seconds=min_age),
         or_(OutboxEntry.claimed_at.is_(None),
-            OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds)))
+            OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds)),
+        live.exists())
     if host_model:
         query = query.filter(OutboxEntry.host_model == host_model)
     query = query.group_by(OutboxEntry.host_model, OutboxEntry.host_id).order_by(
@@ -219,10 +236,14 @@ def claim_entries(host_model, host_id, lease_seconds):
 def settle(entry_ids, outcomes, max_backoff):
     """Delete the rows the push covered, or schedule them again after a transient failure."""
     retry_in = [outcome.retry_in for outcome in outcomes if outcome.retry_in is not None]
+    held = any(outcome.held for outcome in outcomes)
     entries = db.session.execute(db.select(OutboxEntry).filter(OutboxEntry.id.in_(entry_ids))
                                  ).scalars().all()
     for entry in entries:
-        if retry_in:
+        if held and not retry_in:
+            # A paused company of the record still has to get this change: keep the row.
+            entry.claimed_at = None
+        elif retry_in:
             backoff = min(max(retry_in) * (2 ** min(entry.attempts - 1, 5)), max_backoff)
             entry.available_at = utcnow() + timedelta(seconds=backoff)
             entry.claimed_at = None
@@ -232,8 +253,24 @@ def settle(entry_ids, outcomes, max_backoff):
     db.session.commit()
 
 
-def waiting_count():
-    return db.session.execute(db.select(db.func.count(OutboxEntry.id))).scalar()
+def waiting_count(company_id=None):
+    """Records with a change not yet in Exact (in one company's records when given)."""
+    records = db.select(OutboxEntry.host_model, OutboxEntry.host_id).distinct()
+    if company_id is not None:
+        records = records.filter(db.select(Binding.id).filter(
+            Binding.host_model == OutboxEntry.host_model, Binding.host_id == OutboxEntry.host_id,
+            Binding.connection_id == company_id).exists())
+    return db.session.execute(db.select(db.func.count()).select_from(records.subquery())
+                              ).scalar()
+
+
+def has_waiting_entry(host_model, host_id):
+    """(waiting, taken): whether the record has a change in the outbox, and whether a job is
+    sending it right now."""
+    rows = db.session.execute(db.select(OutboxEntry.claimed_at, OutboxEntry.last_error).filter(
+        OutboxEntry.host_model == host_model, OutboxEntry.host_id == host_id)).all()
+    return bool(rows), any(row.claimed_at for row in rows), next(
+        (row.last_error for row in rows if row.last_error), None)
 
 
 def waiting_entries(limit):

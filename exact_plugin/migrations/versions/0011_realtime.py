@@ -2,13 +2,13 @@
 reconciliation (issue 15)
 
 Revision ID: 0011_realtime
-Revises: 0004_exact_sync
+Revises: 0007_honest_sync
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0011_realtime"
-down_revision = "0004_exact_sync"
+down_revision = "0007_honest_sync"
 branch_labels = None
 depends_on = None
 

@@ -130,11 +130,15 @@ def test_a_record_without_an_exact_company_is_not_queued(redis_app):
     assert outbox_rows() == []
 
 
-def test_nothing_is_captured_while_the_integration_is_disabled(company):
+def test_changes_are_captured_and_held_while_the_integration_is_disabled(company):
     from exact_plugin.connection import set_enabled
+    from exact_plugin.syncing import outbox
     set_enabled(False)
-    make_customer()
-    assert outbox_rows() == []
+    customer = make_customer()
+    assert outbox_rows() == [("Customer", customer.id)]
+    assert outbox.due_records() == []  # held: neither the relay nor the CLI sends it
+    set_enabled(True)
+    assert outbox.due_records() == [("Customer", customer.id)]
 
 
 def test_an_invoice_line_or_a_main_site_change_queues_its_invoice_or_customer(company):
