@@ -21,6 +21,7 @@ from tenacity import (Retrying, retry_if_exception_type, stop_after_attempt, wai
                       wait_none)
 
 from exact_plugin import budget, clock, outbound
+from exact_plugin.realtime import jobs as own_writes
 from exact_plugin.errors import (ExactBudgetReserved, ExactError, ExactErrorBudgetExhausted, ExactForbidden,
                                  ExactNotFound, ExactOutcomeUnknown, ExactRateLimited,
                                  ExactUnavailable, ExactValidationError, NeedsReconnect,
@@ -164,12 +165,26 @@ class ExactClient:
         look the record up by its natural key before creating it again (DESIGN.md rule 4)."""
         answer = self._request("POST", self._division_url(path), payload=payload, entity=path,
                                division=self.division)
-        return entity_of(answer)
+        created = entity_of(answer)
+        # Its Create notification must not cost a fetch (issue 15). The key is known only now;
+        # records that webhooks import (Accounts, Items) are keyed by ID (reference §6).
+        if isinstance(created, dict) and created.get("ID"):
+            own_writes.remember_own_write(self.connection_id, created["ID"])
+        return created
 
     def update(self, path, key, payload):
         """PUT `Entity(guid'key')` with the changed fields (Exact answers 204 or 200)."""
-        self._request("PUT", self._keyed_url(path, key), payload=payload, entity=path,
-                      division=self.division)
+        # Remembered before the request leaves: its Update notification may arrive before the
+        # answer does, and must not cost a fetch (issue 15).
+        own_writes.remember_own_write(self.connection_id, key)
+        try:
+            self._request("PUT", self._keyed_url(path, key), payload=payload, entity=path,
+                          division=self.division)
+        except ExactOutcomeUnknown:
+            raise
+        except ExactError:
+            own_writes.forget_own_write(self.connection_id, key)   # refused: no echo comes
+            raise
 
     def delete(self, path, key):
         self._request("DELETE", self._keyed_url(path, key), entity=path, division=self.division)

@@ -93,10 +93,15 @@ def choose_division(connection, code, description=None):
 
 
 def disconnect(connection):
-    """Forget the tokens; the chosen division and every mapping (binding) are kept."""
+    """Delete the webhook subscriptions (while the tokens still work), then forget the
+    tokens; the chosen division and every mapping (binding) are kept. Returns a sentence about
+    the subscriptions, or None."""
+    from exact_plugin.realtime import subscriptions
+    said = subscriptions.unsubscribe(connection)
     tokens.forget_tokens(connection.id, STATE_DISCONNECTED,
                          "Disconnected by an admin. Click Connect Now to connect again.")
     db.session.expire(connection)
+    return said
 
 
 def calls_left(connection):

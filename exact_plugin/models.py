@@ -75,6 +75,10 @@ class ExactConnection(db.Model):
     custom_base_url = db.Column(db.String(255))
     client_id = db.Column(db.String(64), nullable=False)
     client_secret = db.Column(EncryptedText)
+    # The app's "Webhook secret" from Exact's App Centre: verifies notifications (reference §8).
+    webhook_secret = db.Column(EncryptedText)
+    # Random: the company's webhook receiver URL, which must not reveal its id (issue 15).
+    webhook_token = db.Column(db.String(64), unique=True)
     access_token = db.Column(EncryptedText)
     refresh_token = db.Column(EncryptedText)
     # Epoch seconds: when the access token was issued and when it expires.
@@ -123,6 +127,12 @@ class ExactConnection(db.Model):
     @property
     def needs_reconnect(self):
         return self.state == STATE_NEEDS_RECONNECT
+
+    def ensure_webhook_token(self):
+        import secrets
+        if not self.webhook_token:
+            self.webhook_token = secrets.token_urlsafe(24)
+        return self.webhook_token
 
     @property
     def secrets_unreadable(self):

@@ -360,7 +360,22 @@ def save_token_on_company(blueprint, token):
     db.session.expire(company)
     user = _connected_user(company)
     flash((RECONNECTED if was_connected_before else CONNECTED).format(user=user), "success")
+    if was_connected_before and company.webhook_secret:
+        _subscribe_webhooks(company)
     return False
+
+
+def _subscribe_webhooks(company):
+    """Connected with its Exact company known: Exact sends its changes from now on (issue 15)."""
+    from exact_plugin.errors import ExactError
+    from exact_plugin.realtime import subscriptions
+    try:
+        flash(subscriptions.subscribe(company), "info")
+    except ExactError as error:
+        db.session.rollback()
+        flash(f"Connected, but the webhook subscriptions could not be made: {error.message} "
+              "Click Re-subscribe on this page to try again; meanwhile changes in Exact "
+              "arrive through the periodic import.", "warning")
 
 
 def _connected_user(company):

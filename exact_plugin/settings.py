@@ -54,6 +54,13 @@ def plugin_settings():
         # The outbound request log keeps every call (with its bodies) this many days; a daily
         # job removes older rows.
         "EXACT_OUTBOUND_RETENTION_DAYS": env_int("EXACT_OUTBOUND_RETENTION_DAYS", 90),
+        # Webhooks (issue 15): requests a minute one receiver accepts; how long the job waits
+        # for the rest of a burst; how long one of our writes waits for its notification.
+        "EXACT_WEBHOOK_RATE_PER_MINUTE": env_int("EXACT_WEBHOOK_RATE_PER_MINUTE", 1200),
+        "EXACT_WEBHOOK_COALESCE_SECONDS": env_float("EXACT_WEBHOOK_COALESCE_SECONDS", 1.0),
+        "EXACT_WEBHOOK_ECHO_SECONDS": env_int("EXACT_WEBHOOK_ECHO_SECONDS", 300),
+        # Reconciliation: the share of the daily call budget the nightly report may use.
+        "EXACT_RECONCILE_BUDGET_SHARE": env_float("EXACT_RECONCILE_BUDGET_SHARE", 0.2),
     }
 
 

@@ -29,6 +29,7 @@ from exact_plugin import budget
 from exact_plugin import connection as exact
 from exact_plugin import oauth
 from exact_plugin.client import ExactClient
+from exact_plugin.realtime import reconcile, subscriptions
 from exact_plugin.errors import ExactError
 from exact_plugin.models import (INVOICE_STATUSES, LOCATIONS, STATE_DISCONNECTED,
                                  ExactConnection, IntegrationSettings, OutboundRequest)
@@ -152,15 +153,21 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
                      "sync_suppliers": "Sync suppliers to Exact Online"}
     column_formatters = {"state": _state_badge, "location": _location}
     column_searchable_list = ("name",)
-    form_columns = ("name", "client_id", "new_client_secret", "location", "custom_base_url",
+    form_columns = ("name", "client_id", "new_client_secret", "new_webhook_secret", "location",
+                    "custom_base_url",
                     "top_level", "default_product_group", "import_tax_rates_daily",
                     "sync_customers", "sync_products", "sync_invoices", "sync_suppliers",
                     "success_messages", "default_invoice_status")
-    form_only_fields = ("new_client_secret",)
+    form_only_fields = ("new_client_secret", "new_webhook_secret")
     form_extra_fields = {"new_client_secret": PasswordField(
         "Client secret", description="From the app in Exact's App Centre. Stored encrypted and "
                                      "never shown again (when editing, leave it empty to keep "
-                                     "the saved one).")}
+                                     "the saved one)."),
+        "new_webhook_secret": PasswordField(
+            "Webhook secret", description="The app's webhook secret from Exact's App Centre: "
+                                          "verifies the changes Exact sends. Stored encrypted "
+                                          "and never shown again (leave it empty to keep the "
+                                          "saved one).")}
     form_overrides = {"location": SelectField, "default_invoice_status": SelectField}
     form_args = {
         "name": {"validators": [DataRequired(), Length(max=120)],
@@ -175,7 +182,8 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
                                                for code, label in INVOICE_STATUSES.items()],
                                    "coerce": int},
     }
-    form_widget_args = {"new_client_secret": {"autocomplete": "new-password"}}
+    form_widget_args = {"new_client_secret": {"autocomplete": "new-password"},
+                        "new_webhook_secret": {"autocomplete": "new-password"}}
 
     def __init__(self):
         super().__init__(ExactConnection, name="Exact Online companies", category=CATEGORY,
@@ -199,6 +207,8 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
     def on_model_change(self, form, model, is_created):
         if form.new_client_secret.data:
             model.client_secret = form.new_client_secret.data.strip()
+        if form.new_webhook_secret.data:
+            model.webhook_secret = form.new_webhook_secret.data.strip()
         if not is_created and model.refresh_token and _app_changed(model):
             model.access_token = model.refresh_token = None
             model.token_obtained_at = model.token_expires_at = None
@@ -241,7 +251,9 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
     def disconnect(self, company_id):
         company = db.session.get(ExactConnection, company_id)
         if company is not None:
-            exact.disconnect(company)
+            said = exact.disconnect(company)
+            if said:
+                flash(said, "warning" if "could not" in said else "info")
             flash(f"\"{company.name}\" is disconnected from Exact Online. Its Exact company and "
                   "all mappings are kept; Connect Now connects it again.", "success")
         return redirect(url_for(".edit_view", id=company_id))
@@ -288,6 +300,24 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
             return redirect(choose_again)
         flash(f"\"{company.name}\" now imports from and syncs to Exact company {code} "
               f"({allowed[code]}).", "success")
+        if company.webhook_secret:
+            oauth._subscribe_webhooks(company)
+        return redirect(url_for(".edit_view", id=company_id))
+
+    @expose("/<int:company_id>/resubscribe", methods=["POST"])
+    def resubscribe(self, company_id):
+        company = db.session.get(ExactConnection, company_id)
+        if company is None:
+            return self._company_gone()
+        from exact_plugin.realtime import subscriptions
+        try:
+            said = subscriptions.subscribe(company)
+            flash(said, "warning" if said == subscriptions.NO_SECRET or "refused" in said
+                  else "success")
+        except ExactError as error:
+            db.session.rollback()
+            flash(f"Re-subscribing failed: {error.message} Changes in Exact still arrive "
+                  "through the periodic import; try again later.", "error")
         return redirect(url_for(".edit_view", id=company_id))
 
 
@@ -304,7 +334,9 @@ def company_page_context(company, choosing):
                "state_badge": STATE_BADGES.get(company.state, "secondary"),
                "calls_left": exact.calls_left(company), "budget": budget.status(company),
                "divisions": None, "divisions_error": None,
-               "choosing": choosing or (company.is_connected and company.division is None)}
+               "choosing": choosing or (company.is_connected and company.division is None),
+               "webhooks": subscriptions.status(company),
+               "reconciliations": reconcile.latest(company.id)}
     if context["choosing"] and company.is_connected:
         try:
             context["divisions"] = ExactClient.for_connection(

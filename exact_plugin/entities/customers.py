@@ -69,7 +69,7 @@ def customer_of_site(site):
 ENTITY = ExactEntity(
     name="customers", plural="customers", endpoint="crm/Accounts",
     bulk_path="bulk/CRM/Accounts", sync_path="sync/CRM/Accounts",
-    select=ACCOUNT_FIELDS, deleted_type=2, host_model="Customer",
+    select=ACCOUNT_FIELDS, deleted_type=2, host_model="Customer", webhook_topic="Accounts",
     name_field="Name", belongs=inbound.is_customer,
     importing=Import(model=Customer, label="customer", mapper=inbound.map_customer,
                      code_rule="accounts code", code_columns=("accounting_id", "accounts_code"),

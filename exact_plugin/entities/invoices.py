@@ -156,6 +156,7 @@ ENTITY = ExactEntity(
     name="invoices", plural="invoices", endpoint=ENDPOINT,
     select=("InvoiceID", "InvoiceNumber", "YourRef", "Status", "OrderedBy", "AmountFCExclVat"),
     key="InvoiceID", natural_key="YourRef", deleted_type=13, host_model="Invoice",
+    webhook_topic="SalesInvoices",
     exporting=Export(label="Invoice", setting="sync_invoices", build=build_invoice,
                      number_field="InvoiceNumber", number_attribute="exact_number",
                      after_create=finish_invoice, update=update_invoice,

@@ -118,7 +118,7 @@ ENTITY = ExactEntity(
     select=("ID", "Code", "Description", "ExtraDescription", "ItemGroup", "ItemGroupCode",
             "SalesVatCode", "GLRevenue", "GLRevenueCode", "GLCosts", "GLCostsCode",
             "CostPriceStandard", "StandardSalesPrice"),
-    deleted_type=9, host_model="Product",
+    deleted_type=9, host_model="Product", webhook_topic="Items",
     importing=Import(model=Product, label="product", mapper=inbound.map_product,
                      code_rule="product ID", code_columns=("accounting_id", "code"),
                      create_only=("accounting_id",), prepare=prepare_products,

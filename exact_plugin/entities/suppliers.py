@@ -6,6 +6,6 @@ from exact_plugin.mappers import outbound
 # Exact: suppliers are Accounts with IsSupplier (reference §6.1).
 ENTITY = ExactEntity(
     name="suppliers", plural="suppliers", endpoint="crm/Accounts",
-    select=ACCOUNT_FIELDS, host_model="Supplier", name_field="Name",
+    select=ACCOUNT_FIELDS, host_model="Supplier", name_field="Name", webhook_topic="Accounts",
     exporting=Export(label="Supplier", setting="sync_suppliers",
                      build=build_account(outbound.supplier_payload), padded_key=True))

@@ -240,13 +240,23 @@ def kept_in_step():
 def periodic_import():
     """Keep imported entities in step: every connected company, every entity imported before."""
     from exact_plugin.connection import connected_connections
+    from exact_plugin.realtime import subscriptions
     with app_context(), budget.call_class(budget.IMPORT):
         for connection in connected_connections():
             imported = set(db.session.execute(select(SyncCursor.entity).where(
                 SyncCursor.connection_id == connection.id)).scalars())
             for entity_name in kept_in_step():
-                if entity_name in imported and running_run(connection.id, entity_name) is None:
+                if entity_name in imported and running_run(connection.id, entity_name) is None \
+                        and subscriptions.import_due(connection, entity_spec(entity_name),
+                                                     last_finished(connection.id, entity_name)):
                     import_now(connection.id, entity_name)
+
+
+def last_finished(connection_id, entity_name):
+    """When the last import of this entity and company finished, or None."""
+    return db.session.execute(select(func.max(ImportRun.finished_at)).where(
+        ImportRun.connection_id == connection_id, ImportRun.entity == entity_name,
+        ImportRun.state == DONE)).scalar()
 
 
 def daily_imports():
