@@ -14,7 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 def init_app(app):
     from backoffice import hooks
-    from exact_plugin import admin, cli, connection, importing, syncing
+    from exact_plugin import admin, cli, connection, importing, ledger, syncing
     from exact_plugin import settings
     settings.init_app(app)
     hooks.register_migrations(app, MIGRATIONS)
@@ -23,3 +23,4 @@ def init_app(app):
     connection.init_app(app)
     importing.init_app(app)
     syncing.init_app(app)
+    ledger.init_app(app)
