@@ -7,9 +7,9 @@ One refresh of a company reads, through the bulk endpoint (1000 rows a call, ref
 2. every receivable **matched since** the last refresh (`Status eq 50 and EndDate ge ...`, less
    two days for time zones: Exact's dates may be Amsterdam local time, reference §9.9): what
    was settled meanwhile, with its date;
-3. only for invoices that were open last time, left the open rows and were not among the
-   matched rows (a payment booked late with an older date, which `EndDate` misses), their
-   rows by invoice number, `LOOKUP_BATCH` numbers a call.
+3. only for invoices never checked or open last time that are in neither read (paid with a
+   date before the period read, which `EndDate` misses), their rows by invoice number,
+   `LOOKUP_BATCH` numbers a call.
 So 10,000 invoices cost about ceil(open/1000) + ceil(settled since/1000) calls
 (bench/bench_payment_status.py). Receivables are found by the number Exact gave the invoice
 (the binding's `exact_number`; Exact copies it to the receivable's InvoiceNumber, reference
@@ -39,6 +39,11 @@ RECEIVABLE_OPEN, RECEIVABLE_MATCHED = 20, 50
 SINCE_MARGIN = timedelta(days=2)
 LOOKUP_BATCH = 40   # invoice numbers per lookup call (an OData `or` list; URL length)
 HOST_MODEL = "Invoice"
+# Invoices with no row in the first two reads that are looked up by number: those never
+# checked (paid before the dates read) and those open last time (paid with an older date).
+# An invoice Exact had not processed is not looked up again each time: once processed it
+# shows among the open rows, or among the matched ones when paid (with a later date).
+LOOKED_UP = (None, OPEN, PARTLY_PAID)
 _DATE = re.compile(r"/Date\((-?\d+)")
 
 
@@ -86,7 +91,7 @@ def refresh_company(company_id, client=None):
     _collect(rows, by_number, _read(client, spec, f"Status eq {RECEIVABLE_MATCHED} and "
                                                   f"EndDate ge datetime'{since:%Y-%m-%d}T00:00:00'"))
     missing = [number for number, binding in by_number.items() if number not in rows
-               and known.get(binding.id) in (OPEN, PARTLY_PAID)]
+               and known.get(binding.id) in LOOKED_UP]
     for start in range(0, len(missing), LOOKUP_BATCH):
         numbers = " or ".join(f"InvoiceNumber eq {int(number)}"
                               for number in missing[start:start + LOOKUP_BATCH])

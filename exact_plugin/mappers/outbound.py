@@ -73,6 +73,8 @@ def account_payload(record, address_source, *, is_supplier=False):
     payload.update(_address(address_source))
     payload.update({field: _text(getattr(record, attribute, None))
                     for field, attribute in CONTACT_FIELDS.items()})
+    # Archiving in the back office blocks the account in Exact (reference §6.1: Blocked).
+    payload["Blocked"] = bool(getattr(record, "archived", False))
     if is_supplier:
         payload["IsSupplier"] = True
     else:
@@ -105,8 +107,18 @@ def item_payload(product, *, item_group_id=None, vat_code=None, gl_revenue_id=No
         "GLCosts": gl_costs_id,
         "CostPriceStandard": _number(product.cost),
         "IsSalesItem": True,
+        # Archiving ends the item in Exact: an item is active between its StartDate and
+        # EndDate (reference §6.2); the day it was last changed is the stable choice.
+        "EndDate": archived_on(product),
     }
     return payload
+
+
+def archived_on(record):
+    if not getattr(record, "archived", False):
+        return None
+    return (record.updated_at.date() if record.updated_at else None).isoformat() \
+        if record.updated_at else None
 
 
 def description_was_cut(product):
