@@ -368,21 +368,23 @@ class Invoice(db.Model):
         credit on a line, or nothing at all."""
         if self.is_credit_note:
             raise InvalidValue("credits_invoice", "A credit note cannot be credited itself.")
-        note = Invoice(number=number or Invoice.next_number(), customer=self.customer,
-                       site=self.site, currency=self.currency, credits_invoice=self,
-                       status="draft")
-        for line, quantity in quantities.items():
-            quantity = Decimal(str(quantity or 0))
-            left = Decimal(line.quantity) - self.credited_quantity(line)
-            if quantity < 0 or quantity > left:
-                raise InvalidValue("lines", f"Line '{line}': between 0 and {left.normalize()} "
-                                            f"can still be credited, not {quantity.normalize()}.")
-            if quantity:
-                note.lines.append(InvoiceLine(
-                    product=line.product, description=line.description, quantity=quantity,
-                    unit_price=line.unit_price, tax_rate=line.tax_rate))
-        if not note.lines:
-            raise InvalidValue("lines", "Choose at least one line and a quantity to credit.")
+        with db.session.no_autoflush:
+            left_of = {line: Decimal(line.quantity) - self.credited_quantity(line)
+                       for line in quantities}
+            note = Invoice(number=number or Invoice.next_number(), customer=self.customer,
+                           site=self.site, currency=self.currency, status="draft")
+            for line, quantity in quantities.items():
+                quantity, left = Decimal(str(quantity or 0)), left_of[line]
+                if quantity < 0 or quantity > left:
+                    raise InvalidValue("lines", f"Line '{line}': between 0 and {left.normalize()} "
+                                                f"can still be credited, not {quantity.normalize()}.")
+                if quantity:
+                    note.lines.append(InvoiceLine(
+                        product=line.product, description=line.description, quantity=quantity,
+                        unit_price=line.unit_price, tax_rate=line.tax_rate))
+            if not note.lines:
+                raise InvalidValue("lines", "Choose at least one line and a quantity to credit.")
+            note.credits_invoice = self
         note.recompute_totals()
         return note
 
