@@ -5,6 +5,7 @@
 - customers, suppliers, products and invoices: deleting one that is in Exact is refused; the
   binding (mapping) stays, so nothing is left behind in Exact without its back-office record.
 """
+from flask import url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from markupsafe import Markup
 
@@ -79,6 +80,9 @@ class InvoicePayments(WhileEnabled):
 
     def list_filters(self, view):
         return [PaymentFilter()]
+
+    def list_actions(self, view):
+        return [("Payment status from Exact Online", url_for("exactsync.index") + "#exact-payments")]
 
     def _column(self, view, context, model, name):
         return payment_badge(status_of_invoice(model.id), compact=True)
