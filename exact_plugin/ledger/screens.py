@@ -124,6 +124,8 @@ def payment_badge(status, compact):
 
 
 def extensions():
+    from exact_plugin.ledger.codes import CustomerCodeGuard
     yield InvoicePayments()
+    yield CustomerCodeGuard()
     for host_model in exported():
         yield type(f"{host_model}DeleteGuard", (DeleteGuard,), {"model_name": host_model})()
