@@ -4,13 +4,13 @@ A credit note is an invoice that credits another (`invoice.credits_invoice_id`);
 suppliers and products can be archived (kept, hidden from new work) instead of deleted.
 
 Revision ID: 0007_ledger_host
-Revises: 0001_backoffice
+Revises: 0005_security
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0007_ledger_host"
-down_revision = "0001_backoffice"
+down_revision = "0005_security"
 branch_labels = None
 depends_on = None
 
