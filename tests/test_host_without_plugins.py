@@ -47,9 +47,9 @@ def test_flask_db_upgrade_runs_the_host_and_the_plugin_branch(tmp_path):
     app = bare_host(tmp_path, plugins=["exact_plugin"])
     result = CliRunner().invoke(app.cli, ["db", "upgrade"], obj=_script_info(app))
     assert result.exit_code == 0, result.output
-    # The plugin's branch depends on the host's first revision, so one row names both, as it
-    # did before the branch existed: a database already at 0004_exact_sync needs nothing.
-    assert schema_revisions(app) == {"0004_exact_sync"}
+    # The plugin's branch depends on the host's revisions (0010_ledger on 0007_ledger_host, the
+    # host's head), so one row names both.
+    assert schema_revisions(app) == {"0010_ledger"}
     check = CliRunner().invoke(app.cli, ["db", "check"], obj=_script_info(app))
     assert check.exit_code == 0, check.output
 
