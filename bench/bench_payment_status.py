@@ -3,9 +3,10 @@
     .venv/bin/python bench/bench_payment_status.py [--invoices 10000] [--paid 2000]
         [--partly-paid 500] [--then-paid 1000]
 
-A sandbox subprocess (default rate limits: 60 calls a minute) holds `--invoices` processed
-invoices made through its control API, each bound to a back-office invoice (PostgreSQL,
-database psa_bench_payments). Some are paid in full or in part "in Exact" first. It prints, for
+An in-process sandbox server (real HTTP for the plugin, default rate limits: 60 calls a
+minute) holds `--invoices` processed invoices made through its control API (called in-process
+to set up quickly), each bound to a back-office invoice (PostgreSQL, database
+psa_bench_payments). Some are paid in full or in part "in Exact" first. It prints, for
 the first refresh (nothing known yet) and for a second one after `--then-paid` more payments
 (incremental), the API calls (the sandbox's own count) against the target
 ceil(invoices / 1000) + 5, and the seconds taken.
@@ -15,7 +16,6 @@ import math
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -23,25 +23,32 @@ sys.path.insert(0, str(REPOSITORY))
 from bench.benchdb import fresh_postgres_url  # noqa: E402
 
 
-def make_exact_invoices(sandbox, division, count):
+def control(server, path, body):
+    """The sandbox's control API, called in-process (the set-up is not what is measured)."""
+    from tests.fixtures.sandbox import CONTROL_TOKEN
+    response = server.app.test_client().post(f"/_sandbox/{path}", json=body,
+                                             headers={"X-Sandbox-Token": CONTROL_TOKEN})
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    return response.get_json()
+
+
+def make_exact_invoices(server, division, count):
     """Processed invoices made "in Exact" (control API, not rate limited); [(id, number, ref)]."""
-    def one(n):
+    made = []
+    for n in range(1, count + 1):
         body = {"AccountCode": "1", "YourRef": f"INV-{n:06d}", "process": True,
                 "SalesInvoiceLines": [{"ItemCode": "SRV00001", "Quantity": 1}]}
-        made = sandbox.control("POST", f"invoices/{division}", body)
-        return made["InvoiceID"], str(made["InvoiceNumber"]), body["YourRef"]
-    with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(one, range(1, count + 1)))
+        invoice = control(server, f"invoices/{division}", body)
+        made.append((invoice["InvoiceID"], str(invoice["InvoiceNumber"]), body["YourRef"]))
+    return made
 
 
-def pay(sandbox, division, invoices, share=None):
-    def one(invoice):
+def pay(server, division, invoices, share=None):
+    for invoice in invoices:
         payment = {"InvoiceID": invoice[0]}
         if share is not None:
             payment["Amount"] = share
-        sandbox.control("POST", f"payments/{division}", payment)
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(one, invoices))
+        control(server, f"payments/{division}", payment)
 
 
 def bind_host_invoices(company, exact_invoices):
@@ -92,12 +99,12 @@ def main():
     from app import create_app
     from backoffice.db import upgrade
     from tests.fixtures.exact import connect_company
-    from tests.fixtures.sandbox import SandboxProcess
+    from tests.fixtures.sandbox import InProcessServer, Sandbox
     app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_postgres_url("psa_bench_payments"),
                       "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-payments-"),
                       "TESTING": True})
-    process = SandboxProcess("--accounts", "30", "--items", "5")
-    sandbox = process.sandbox
+    server = InProcessServer({"accounts": 30, "items": 5})
+    sandbox = Sandbox(server.base_url)
     target = math.ceil(args.invoices / 1000) + 5
     try:
         with app.app_context():
@@ -105,11 +112,11 @@ def main():
             company = connect_company(app, sandbox, "Bench company", sandbox.divisions[0])
             division = company.division
             started = time.perf_counter()
-            made = make_exact_invoices(sandbox, division, args.invoices)
+            made = make_exact_invoices(server, division, args.invoices)
             paid_first = made[:args.paid]
             partly = made[args.paid:args.paid + args.partly_paid]
-            pay(sandbox, division, paid_first)
-            pay(sandbox, division, partly, share=10.0)
+            pay(server, division, paid_first)
+            pay(server, division, partly, share=10.0)
             bind_host_invoices(company, made)
             print(f"Payment status benchmark: {args.invoices} processed invoices in Exact, "
                   f"{args.paid} paid, {args.partly_paid} partly paid (set up in "
@@ -118,12 +125,12 @@ def main():
             print(f"  first refresh:       {calls:3d} API calls, {seconds:6.1f} s  "
                   f"({summary}) -> {statuses()}")
             later = made[args.paid + args.partly_paid:][:args.then_paid]
-            pay(sandbox, division, later)
+            pay(server, division, later)
             summary, calls, seconds = refresh(company.id, sandbox)
             print(f"  after {args.then_paid} more payments: {calls:3d} API calls, "
                   f"{seconds:6.1f} s  ({summary}) -> {statuses()}")
     finally:
-        process.stop()
+        server.close()
 
 
 if __name__ == "__main__":
