@@ -4,7 +4,8 @@
   knows only its own invoices and credit notes);
 - payments.py: the incremental refresh from Exact's receivables, within the rate budget;
 - screens.py: the invoice list's payment column and filter, the lock on paid invoices, and
-  the refusal to delete records bound to Exact ("archive instead").
+  the refusal to delete records bound to Exact ("archive instead");
+- codes.py: the supplier code rule on the supplier and customer forms.
 docs/ledger.md describes the rules.
 """
 from exact_plugin.ledger import models  # noqa: F401  (registers the tables)
@@ -19,4 +20,4 @@ def init_app(app):
     for extension in screens.extensions():
         hooks.register_view_extension(app, extension)
     jobs.register_periodic_job(app, REFRESH_JOB_ID, payments.refresh_all_companies,
-                               interval=app.config.get("EXACT_PAYMENTS_REFRESH_SECONDS", 900))
+                               interval=app.config["EXACT_PAYMENTS_REFRESH_SECONDS"])
