@@ -68,7 +68,7 @@ class SecureForm(FlaskForm):
 class SecureIndexView(LoginRequired, AdminIndexView):
     @expose("/")
     def index(self):
-        return self.render("backoffice/index.html")
+        return self.render("backoffice/index.html", home_summaries=hooks.home_summaries())
 
 
 class SecureBaseView(LoginRequired, BaseView):
@@ -143,10 +143,12 @@ class SecureModelView(LoginRequired, ModelView):
         # known here, while the form and the list columns are scaffolded.
         self.extensions = hooks.view_extensions(model.__name__)
         self.column_formatters = dict(self.column_formatters or {})
-        self.column_filters = list(self.column_filters or ())
+        extra_filters = []
         for extension in self.extensions:
             self.column_formatters.update(extension.list_columns(self))
-            self.column_filters.extend(extension.list_filters(self))
+            extra_filters.extend(extension.list_filters(model))
+        if extra_filters:
+            self.column_filters = tuple(self.column_filters or ()) + tuple(extra_filters)
         super().__init__(model, db, **kwargs)
 
     # --- form building ------------------------------------------------------------------------
@@ -337,6 +339,40 @@ class SecureModelView(LoginRequired, ModelView):
                 flash(message, "error")
             return False
         return super().delete_model(model)
+
+    # --- bulk actions -------------------------------------------------------------------------
+
+    def init_actions(self):
+        super().init_actions()
+        self._extension_actions = {}
+        for extension in self.extensions:
+            for name, label, confirmation, handler in extension.bulk_actions(self):
+                self._actions.append((name, label))
+                self._actions_data[name] = (handler, label, confirmation)
+                self._extension_actions[name] = extension
+
+    def is_action_allowed(self, name):
+        extension = getattr(self, "_extension_actions", {}).get(name)
+        if extension is not None and not extension.is_active():
+            return False
+        return super().is_action_allowed(name)
+
+    def handle_action(self, return_view=None):
+        """With "all matching" ticked, the action applies to every record the list's search and
+        filters match (its query string rides on the form's action URL), not just the page's."""
+        if request.form.get("all_matching") == "1":
+            form = request.form.copy()
+            form.setlist("rowid", [str(id_) for id_ in self.matching_ids()])
+            request.form = form
+        return super().handle_action(return_view)
+
+    def matching_ids(self):
+        """The ids of every record the list's current search and filters match (every page)."""
+        view_args = self._get_list_extra_args()
+        _count, query = self.get_list(0, None, False, view_args.search,
+                                      view_args.filters, execute=False, page_size=0)
+        key = self.model.__mapper__.primary_key[0]
+        return [row[0] for row in query.with_entities(key).order_by(None).order_by(key)]
 
     # --- bulk delete --------------------------------------------------------------------------
 

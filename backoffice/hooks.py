@@ -56,16 +56,21 @@ class ModelViewExtension:
         """HTML (Markup) shown on the record's edit and details pages, e.g. a sync badge."""
         return None
 
-    def list_filters(self, view):
-        """Extra Flask-Admin filters for the list page (filter objects)."""
-        return []
-
     def delete_refusal(self, model):
         """Why this record must not be deleted (a message for the admin), or None."""
         return None
 
     def list_actions(self, view):
         """Buttons on top of the list page: [(label, url)], e.g. "Import from Exact Online"."""
+        return []
+
+    def list_filters(self, model):
+        """Extra Flask-Admin filters for the list (e.g. by sync state), built for `model`."""
+        return []
+
+    def bulk_actions(self, view):
+        """Actions on the ticked rows (or on every row matching the list's search and filters):
+        [(name, label, confirmation or None, handler(ids) -> response or None)]."""
         return []
 
 
@@ -91,6 +96,20 @@ def list_actions_for(view):
         if extension.is_active():
             actions.extend(extension.list_actions(view))
     return actions
+
+
+def register_home_summary(app, source):
+    """`source()` returns Markup (or None) shown on the admin home page, e.g. sync health."""
+    _registry(app).setdefault("home_summaries", []).append(source)
+
+
+def home_summaries():
+    parts = []
+    for source in _registry().get("home_summaries", ()):
+        part = source()
+        if part:
+            parts.append(part)
+    return parts
 
 
 def register_banner_source(app, source):

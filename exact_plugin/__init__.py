@@ -15,7 +15,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 def init_app(app):
     from backoffice import hooks
     from exact_plugin import admin, cli, connection, importing, ledger, syncing
-    from exact_plugin import settings
+    from exact_plugin import outbound, settings
     settings.init_app(app)
     hooks.register_migrations(app, MIGRATIONS)
     admin.init_app(app)
@@ -23,4 +23,5 @@ def init_app(app):
     connection.init_app(app)
     importing.init_app(app)
     syncing.init_app(app)
+    outbound.init_app(app)
     ledger.init_app(app)

@@ -20,8 +20,8 @@ from flask import current_app, has_request_context
 from tenacity import (Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential,
                       wait_none)
 
-from exact_plugin import clock, outbound
-from exact_plugin.errors import (ExactError, ExactErrorBudgetExhausted, ExactForbidden,
+from exact_plugin import budget, clock, outbound
+from exact_plugin.errors import (ExactBudgetReserved, ExactError, ExactErrorBudgetExhausted, ExactForbidden,
                                  ExactNotFound, ExactOutcomeUnknown, ExactRateLimited,
                                  ExactUnavailable, ExactValidationError, NeedsReconnect,
                                  NotConnected)
@@ -255,11 +255,18 @@ class ExactClient:
         """Take one call from the division's budget, waiting for the reset in a job."""
         if not division:
             return  # Exact: URLs without a division are not counted (§4)
-        budget = RateBudget(self.base_url, self.client_id, division)
+        rate = RateBudget(self.base_url, self.client_id, division)
+        call_class = budget.current_class()
+        share = budget.reserve_share(call_class)
         while True:
-            kind, reset_at = budget.reserve()
+            kind, reset_at = rate.reserve(share)
             if kind == "ok":
                 return
+            if kind == "reserved":
+                # budget.py: this class stops before the reserve kept for admins and pushes.
+                raise ExactBudgetReserved(budget.refusal_message(
+                    call_class, self.name, rate.snapshot()["daily_remaining"], reset_at),
+                    reset_at=reset_at)
             if kind == "probing":
                 if has_request_context():
                     return  # a web request never waits; one extra call fits in any minute
@@ -326,7 +333,7 @@ class ExactClient:
         error_text = None if response.status_code < 400 else describe_failure(response)
         outbound.record(**log, status=response.status_code, duration_ms=_ms(started),
                         rate=header_figures(response.headers), error=error_text,
-                        response_body=response.text if error_text else None)
+                        response_body=response.text)
         return response
 
     def _network_error(self, method, exc, endpoint):

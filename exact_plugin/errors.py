@@ -42,6 +42,14 @@ class ExactRateLimited(ExactTransientError):
         self.daily = daily
 
 
+class ExactBudgetReserved(ExactRateLimited):
+    """The call's class (budget.py) stops before the reserve of today's budget: the work is
+    deferred to the daily reset, which `reset_at` gives."""
+
+    def __init__(self, message, **kwargs):
+        super().__init__(message, daily=True, **kwargs)
+
+
 class ExactValidationError(ExactError):
     """Exact refused the data (500 with an OData error body, or 400): not retried."""
 

@@ -99,6 +99,9 @@ class ExactConnection(db.Model):
     sync_invoices = db.Column(db.Boolean, nullable=False, default=True)
     success_messages = db.Column(db.Boolean, nullable=False, default=False)
     default_invoice_status = db.Column(db.Integer, nullable=False, default=20)
+    # Paused: changes are still recorded in the outbox but held until the sync is resumed.
+    sync_paused = db.Column(db.Boolean, nullable=False, default=False,
+                            server_default=db.false())
 
     # Last rate-limit figures Exact reported (for display; the live budget is in Redis/DB).
     minutely_limit = db.Column(db.Integer)

@@ -18,6 +18,7 @@ import math
 from flask import current_app
 
 from exact_plugin import clock
+from exact_plugin.budget import DEFAULT_DAILY_LIMIT, usage_key
 from exact_plugin.locks import redis_key
 
 # Exact's header names (§4): (our field, header), minute first.
@@ -31,26 +32,36 @@ RATE_HEADERS = (
 )
 COUNTED_ERRORS = {400, 401, 403, 404}   # Exact: these count toward the 10 errors/hour (§4)
 
-# KEYS[1] budget hash, KEYS[2] probe flag; ARGV[1] now in ms, ARGV[2] probe time-out in ms.
-# Returns {"ok"}, {"probing"} or {"minutely"|"daily", reset_ms}.
+# KEYS[1] budget hash, KEYS[2] probe flag, KEYS[3] this minute's usage counter (budget.py);
+# ARGV[1] now in ms, ARGV[2] probe time-out in ms, ARGV[3] the share of the day's limit the
+# call's class must leave (budget.py), ARGV[4] the daily limit to assume until Exact reports it.
+# Returns {"ok"}, {"probing"} or {"minutely"|"daily"|"reserved", reset_ms}.
 RESERVE_SCRIPT = """
 local now = tonumber(ARGV[1])
+local share = tonumber(ARGV[3] or '0')
 local function field(name)
   local value = redis.call('HGET', KEYS[1], name)
   if value then return tonumber(value) end
   return nil
 end
 local d_rem, d_reset = field('d_rem'), field('d_reset')
+local floor = math.floor((field('d_limit') or tonumber(ARGV[4])) * share)
 local m_rem, m_reset = field('m_rem'), field('m_reset')
 if d_rem and d_reset and d_reset > now and d_rem <= 0 then return {'daily', tostring(d_reset)} end
+if d_rem and d_reset and d_reset > now and d_rem <= floor then return {'reserved', tostring(d_reset)} end
+local function used()
+  redis.call('INCR', KEYS[3])
+  redis.call('PEXPIRE', KEYS[3], 7200000)
+end
 if not (m_rem and m_reset and m_reset > now) then
   -- A new (or unknown) minute: one call at a time until Exact's headers give its figures.
-  if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {'ok', '0'} end
+  if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then used() return {'ok', '0'} end
   return {'probing', '0'}
 end
 if m_rem <= 0 then return {'minutely', tostring(m_reset)} end
 redis.call('HINCRBY', KEYS[1], 'm_rem', -1)
 if d_rem and d_reset and d_reset > now then redis.call('HINCRBY', KEYS[1], 'd_rem', -1) end
+used()
 return {'ok', '0'}
 """
 
@@ -96,16 +107,19 @@ class RateBudget:
         self.key = redis_key("rate", base_url, (client_id or "").lower(), division)
         self.probe_key = self.key + ":probe"
 
-    def reserve(self):
+    def reserve(self, reserve_share=0.0):
         """Take one call: ("ok", None); ("probing", None) while another process's call is
         finding out the figures of a new minute (wait a moment and ask again); or ("minutely"
-        | "daily", reset_at epoch seconds) when the budget is spent.
+        | "daily", reset_at epoch seconds) when the budget is spent, or ("reserved", reset_at)
+        when fewer than `reserve_share` of the day's limit would be left (budget.py: the
+        call's class stops before the reserve).
 
         Why probe: until Exact reports a new minute's figures nobody can count against them,
         and several blind calls at once could overrun the limit."""
         kind, reset_ms = _script(self.redis, RESERVE_SCRIPT)(
-            keys=[self.key, self.probe_key],
-            args=[int(clock.now() * 1000), self.PROBE_TIMEOUT_MS])
+            keys=[self.key, self.probe_key, usage_key(self.key)],
+            args=[int(clock.now() * 1000), self.PROBE_TIMEOUT_MS, reserve_share,
+                  DEFAULT_DAILY_LIMIT])
         kind = kind.decode() if isinstance(kind, bytes) else kind
         if kind in ("ok", "probing"):
             return kind, None

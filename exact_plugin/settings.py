@@ -45,6 +45,17 @@ def plugin_settings():
         # First wait before an outbox row is tried again after a transient failure (doubles).
         "EXACT_SYNC_RETRY_SECONDS": env_int("EXACT_SYNC_RETRY_SECONDS", 30),
         "EXACT_SYNC_MAX_BACKOFF_SECONDS": env_int("EXACT_SYNC_MAX_BACKOFF_SECONDS", 3600),
+        # A push job drains at most this many records of one company, for at most this many
+        # seconds, then leaves the rest to the company's next job (syncing/pipeline.py), so
+        # one company's backlog never holds a worker while another company waits.
+        "EXACT_SYNC_BATCH_SIZE": env_int("EXACT_SYNC_BATCH_SIZE", 100),
+        "EXACT_SYNC_BATCH_SECONDS": env_float("EXACT_SYNC_BATCH_SECONDS", 5.0),
+        # Share of each division's daily call budget kept for admin actions and pushes:
+        # imports and other background work stop before it (budget.py).
+        "EXACT_DAILY_RESERVE": env_float("EXACT_DAILY_RESERVE", 0.2),
+        # The outbound request log keeps every call (with its bodies) this many days; a daily
+        # job removes older rows.
+        "EXACT_OUTBOUND_RETENTION_DAYS": env_int("EXACT_OUTBOUND_RETENTION_DAYS", 90),
     }
 
 

@@ -180,26 +180,34 @@ def refresh_tokens(connection_id, used_access_token=None, force=False, context=N
     process already did. A refusal that only the admin can fix marks the company
     "needs reconnect" and raises NeedsReconnect.
     """
-    with connection_lock(connection_id):
-        refusal = None
-        with db.engine.begin() as conn:
-            lock_connection_row(conn, connection_id)
-            stored = _read(conn, connection_id)
-            _check_usable(stored)
-            now = clock.now()
-            if stored.access_token != used_access_token and not stored.renewal_due(now):
-                return stored
-            if not force and not stored.renewal_due(now):
-                return stored
-            try:
-                payload, received_at = _request_refresh(stored, conn, context)
-            except NeedsReconnect as error:
-                mark_needs_reconnect(connection_id, error.message, conn=conn)
-                refusal = error
-            else:
-                _update(conn, connection_id, **token_values(payload, received_at))
-                return _read(conn, connection_id)
-        raise refusal
+    logged = []  # the renewal's outbound log rows, written once the row lock is released
+    try:
+        with connection_lock(connection_id):
+            refusal = None
+            with db.engine.begin() as conn:
+                lock_connection_row(conn, connection_id)
+                stored = _read(conn, connection_id)
+                _check_usable(stored)
+                now = clock.now()
+                if stored.access_token != used_access_token and not stored.renewal_due(now):
+                    return stored
+                if not force and not stored.renewal_due(now):
+                    return stored
+                try:
+                    payload, received_at = _request_refresh(stored, logged, context)
+                except NeedsReconnect as error:
+                    mark_needs_reconnect(connection_id, error.message, conn=conn)
+                    refusal = error
+                else:
+                    _update(conn, connection_id, **token_values(payload, received_at))
+                    return _read(conn, connection_id)
+            raise refusal
+    finally:
+        # In a transaction of their own, after the locked one ended (committed or rolled back:
+        # a failed renewal raises through it): every renewal, failed ones too, leaves its row.
+        # Not inside it: the log row's key on the company would wait for the row lock.
+        for values in logged:
+            outbound.record(**values)
 
 
 def _check_usable(stored):
@@ -213,29 +221,30 @@ def _check_usable(stored):
                            "choose a location (or fill in the custom base URL) and save.")
 
 
-def _request_refresh(stored, conn, context):
-    """One refresh_token grant (client secret as a POST parameter, §1.3); logged, not retried."""
+def _request_refresh(stored, logged, context):
+    """One refresh_token grant (client secret as a POST parameter, §1.3), not retried; its log
+    row is appended to `logged` for the caller to write."""
     url = token_url(stored.base_url)
     form = {"grant_type": "refresh_token", "refresh_token": stored.refresh_token,
             "client_id": stored.client_id, "client_secret": stored.client_secret or ""}
     started = time.monotonic()
     log = dict(connection_id=stored.connection_id, method="POST", url=url, entity=TOKEN_ENTITY,
-               context=context or "renew access token", conn=conn)
+               context=context or "renew access token")
     try:
         response = requests.post(url, data=form, headers={"Accept": "application/json"},
                                  timeout=TOKEN_TIMEOUT)
     except requests.RequestException as exc:
         message = ("Exact Online could not be reached to renew the access token "
                    f"({exc.__class__.__name__}); it will be tried again.")
-        outbound.record(**log, duration_ms=_ms(started), error=message)
+        logged.append(dict(log, duration_ms=_ms(started), error=message))
         raise ExactTransientError(message, url=url) from exc
     received_at = clock.now()
     if response.status_code == 200:
-        outbound.record(**log, status=200, duration_ms=_ms(started))
+        logged.append(dict(log, status=200, duration_ms=_ms(started)))
         return response.json(), received_at
     error = token_refusal(response.status_code, response.text)
-    outbound.record(**log, status=response.status_code, duration_ms=_ms(started),
-                    error=error.message, response_body=response.text)
+    logged.append(dict(log, status=response.status_code, duration_ms=_ms(started),
+                       error=error.message, response_body=response.text))
     raise error
 
 

@@ -14,6 +14,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--accounts", type=int, default=50)
     parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--distinct-account-codes", action="store_true",
+                        help="number each division's accounts from division index x 1,000,000 "
+                             "(several companies imported into one back office)")
     parser.add_argument("--divisions", type=int, default=2)
     parser.add_argument("--minutely-limit", type=int, default=60)
     parser.add_argument("--daily-limit", type=int, default=5000)
@@ -33,6 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def config_from(args: argparse.Namespace) -> dict:
     parse_spec(args.faults)  # fail early on a bad spec
     return {"accounts": args.accounts, "items": args.items, "divisions": args.divisions,
+            "account_code_step": 1_000_000 if args.distinct_account_codes else 0,
             "minutely_limit": args.minutely_limit, "daily_limit": args.daily_limit,
             "window_seconds": args.window_seconds, "faults": args.faults, "db": args.db, "seed": args.seed,
             "redirect_uri": args.redirect_uri, "error_block": not args.no_error_block, "language": args.language,

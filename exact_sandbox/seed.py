@@ -206,7 +206,8 @@ def seed_division(store, division: int, index: int, config: dict, user: str) -> 
         store.insert_many(division, "Items", [(row["ID"], row) for row in
                                               items(rng, division, config["items"], reference, user)])
         batch = []
-        for number in range(1, config["accounts"] + 1):
+        first = index * config.get("account_code_step", 0)
+        for number in range(first + 1, first + config["accounts"] + 1):
             batch.append(account(rng, division, number, user))
             if len(batch) == 5000:
                 store.insert_many(division, "Accounts", [(row["ID"], row) for row in batch])

@@ -6,11 +6,14 @@
   copy button), Client ID, Client secret (write-only: never shown again), Location and the
   guide's per-company settings. A company's page has Connect Now / Disconnect, the Company tab
   (pick the Exact division it imports from and syncs to) and the calls left.
-- Outbound requests: every request sent to Exact, filterable by company, status and entity.
+- Outbound requests: every request sent to Exact, searchable, filterable by company, status,
+  entity, method and time; URL and bodies (secrets redacted) on a request's details page.
 
 Every screen needs login; every POST carries the CSRF token (global CSRFProtect). While the
 module is disabled only the Integrations page is shown.
 """
+import json
+
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -22,6 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional, URL
 
 from admin_views.base import SecureBaseView, SecureModelView
 from backoffice.db import db
+from exact_plugin import budget
 from exact_plugin import connection as exact
 from exact_plugin import oauth
 from exact_plugin.client import ExactClient
@@ -69,12 +73,30 @@ class IntegrationsView(SecureBaseView):
                            settings=settings, companies=companies,
                            invoice_statuses=INVOICE_STATUSES)
 
+    @expose("/exact/disable")
+    def confirm_disable(self):
+        """Disabling asks first, and says how many changes will wait."""
+        from exact_plugin.syncing import outbox
+        return self.render("exact/connection/disable.html", enabled=exact.is_enabled(),
+                           waiting=outbox.waiting_count())
+
     @expose("/exact/enable", methods=["POST"])
     def enable(self):
+        from exact_plugin.syncing import jobs, outbox
         enabled = request.form.get("enabled") == "1"
+        if not enabled and request.form.get("confirmed") != "1":
+            return redirect(url_for(".confirm_disable"))
         exact.set_enabled(enabled)
-        flash("The Exact Online module is enabled." if enabled else
-              "The Exact Online module is disabled: no Exact menu, job or sync runs.", "success")
+        waiting = outbox.waiting_count()
+        if enabled:
+            jobs.release_held()
+            flash("The Exact Online module is enabled." + (
+                f" {waiting} change(s) recorded while it was off are being sent to Exact Online, "
+                f"oldest first." if waiting else ""), "success")
+        else:
+            flash(f"The Exact Online module is disabled: nothing is sent to Exact Online. "
+                  f"Changes are still recorded: {waiting} change(s) wait and are sent when it is "
+                  f"enabled again.", "success")
         return redirect(url_for(".index"))
 
     @expose("/exact/settings", methods=["POST"])
@@ -224,6 +246,23 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
                   "all mappings are kept; Connect Now connects it again.", "success")
         return redirect(url_for(".edit_view", id=company_id))
 
+    @expose("/<int:company_id>/pause", methods=["POST"])
+    def pause(self, company_id):
+        from exact_plugin.syncing import companies, outbox
+        company = db.session.get(ExactConnection, company_id)
+        if company is None:
+            return self._company_gone()
+        paused = request.form.get("paused") == "1"
+        waiting = outbox.waiting_count(company_id=company.id)  # before resuming sends them
+        companies.set_paused(company, paused)
+        if paused:
+            flash(f"The sync of \"{company.name}\" is paused: its changes are recorded and wait "
+                  f"({waiting} now) until you resume it.", "success")
+        else:
+            flash(f"The sync of \"{company.name}\" is resumed: {waiting} waiting change(s) are "
+                  f"being sent to Exact Online, oldest first.", "success")
+        return redirect(url_for(".edit_view", id=company_id))
+
     @expose("/<int:company_id>/division", methods=["POST"])
     def choose_division(self, company_id):
         company = db.session.get(ExactConnection, company_id)
@@ -263,7 +302,8 @@ def company_page_context(company, choosing):
     """What the company page shows besides the form: health, calls left, divisions to pick."""
     context = {"company": company, "state_label": STATE_LABELS.get(company.state, company.state),
                "state_badge": STATE_BADGES.get(company.state, "secondary"),
-               "calls_left": exact.calls_left(company), "divisions": None, "divisions_error": None,
+               "calls_left": exact.calls_left(company), "budget": budget.status(company),
+               "divisions": None, "divisions_error": None,
                "choosing": choosing or (company.is_connected and company.division is None)}
     if context["choosing"] and company.is_connected:
         try:
@@ -289,28 +329,61 @@ def _status(view, context, model, name):
 
 def _short_error(view, context, model, name):
     text = model.error or ""
-    return text if len(text) <= 160 else text[:157] + "..."
+    short = text if len(text) <= 90 else text[:87] + "..."
+    return Markup('<span class="small" title="{}">{}</span>').format(text, short)
 
 
 def _company_name(view, context, model, name):
     return escape(model.connection.name) if model.connection else ""
 
 
+def _seconds(view, context, model, name):
+    value = getattr(model, name)
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _body(view, context, model, name):
+    """A body as kept (secrets already redacted by outbound.record), JSON pretty-printed."""
+    text = getattr(model, name)
+    if not text:
+        return Markup('<span class="text-muted">(none)</span>')
+    try:
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        pass
+    return Markup('<pre class="exact-body small mb-0" style="white-space:pre-wrap;'
+                  'max-height:40em;overflow:auto">{}</pre>').format(text)
+
+
+def _full_url(view, context, model, name):
+    return Markup('<code style="word-break:break-all">{}</code>').format(model.url)
+
+
 class OutboundRequestView(ExactModuleView, SecureModelView):
+    """Readable at 1366 px: the list holds only short columns (the error cut, the rest of a row
+    on its details page); URL and bodies are on the details page."""
     area = "connections"
     can_create = can_edit = can_delete = False
     named_filter_urls = True   # readable links, e.g. ?flt0_company_id_equals=3
     can_view_details = True
     column_default_sort = ("id", True)
-    column_list = ("created_at", "connection", "method", "entity", "url", "status", "duration_ms",
-                   "minutely_remaining", "daily_remaining", "context", "error")
-    column_details_list = column_list + ("request_body", "response_body")
+    column_list = ("created_at", "connection", "method", "entity", "status", "duration_ms",
+                   "error")
+    column_details_list = ("created_at", "connection", "method", "entity", "url", "status",
+                           "duration_ms", "minutely_remaining", "daily_remaining", "context",
+                           "error", "request_body", "response_body")
     column_labels = {"created_at": "Time (UTC)", "connection": "Company", "duration_ms": "ms",
                      "minutely_remaining": "Left this minute", "daily_remaining": "Left today",
-                     "url": "URL", "context": "For", "connection_id": "Company id"}
-    column_formatters = {"status": _status, "error": _short_error, "connection": _company_name}
+                     "url": "URL", "context": "For", "connection_id": "Company id",
+                     "request_body": "Request body", "response_body": "Response body"}
+    column_formatters = {"status": _status, "error": _short_error, "connection": _company_name,
+                         "created_at": _seconds}
+    column_formatters_detail = {"status": _status, "connection": _company_name,
+                                "created_at": _seconds, "url": _full_url,
+                                "request_body": _body, "response_body": _body}
+    column_searchable_list = ("url", "error", "context", "entity")
     column_filters = (FilterEqual(column="connection.name", name="Company"),
-                      "connection_id", "status", "entity", "method")
+                      "connection_id", "status", "entity", "method", "created_at")
 
     def __init__(self):
         super().__init__(OutboundRequest, name="Outbound requests", category=CATEGORY,

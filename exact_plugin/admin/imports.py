@@ -20,6 +20,7 @@ from exact_plugin.admin.companies import ExactModuleView
 from backoffice.db import db
 from backoffice.models import Customer
 from exact_plugin import entities
+from exact_plugin.importing import changes as import_changes
 from exact_plugin.importing import runs
 from exact_plugin.importing.models import (DONE, FAILED, OPEN_STATES, READY, STOPPED,
                                            ImportRun, StagedRecord)
@@ -98,7 +99,8 @@ class ExactImportView(ExactModuleView, SecureBaseView):
             *scope, StagedRecord.plan_action == CONFLICT)).scalar()
         pages = max((run.total + PREVIEW_PAGE_SIZE - 1) // PREVIEW_PAGE_SIZE, 1)
         return {"rows": rows, "page": page, "pages": pages, "conflicts": conflicts,
-                "host_names": _host_names(run.entity, rows)}
+                "host_names": _host_names(run.entity, rows),
+                "changes": import_changes.changes(run.entity, rows)}
 
     @expose("/run/<int:run_id>/start", methods=("POST",))
     def start_apply(self, run_id):

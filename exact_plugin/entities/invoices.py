@@ -7,6 +7,8 @@ Export: the customer and products go first (dependencies); YourRef carries the b
 number; after the create the invoice is processed when the company asks for status 50, and
 the number Exact assigned is written back so both systems show the same one.
 """
+from sqlalchemy.exc import IntegrityError
+
 from backoffice import models as host
 from backoffice.db import db
 from exact_plugin.entities.declaration import ExactEntity, Export
@@ -78,18 +80,29 @@ def write_back_number(invoice, binding, number):
         note = NUMBER_AT_PRINTING.format(number=invoice.number)
         note_in_outbound_log(binding, note)
     else:
+        from exact_plugin.entities import export_of
+        from exact_plugin.syncing.exporter import take_number
         number = str(number)
-        binding.exact_number = number
-        if invoice.number != number:
+        note = take_number(export_of("Invoice"), binding, number)
+        if note is None and invoice.number != number:
             taken = db.session.execute(db.select(host.Invoice.id).filter(
                 host.Invoice.number == number, host.Invoice.id != invoice.id)).first()
-            if taken:
+            if taken or not _renumber(invoice, number):
                 note = (f"Exact Online numbered this invoice {number}, which another invoice "
                         f"here already has; it keeps number {invoice.number}.")
-            else:
-                invoice.number = number
     db.session.commit()
     return note
+
+
+def _renumber(invoice, number):
+    """Give the invoice Exact's number unless another invoice took it a moment ago (two
+    companies' divisions can hand out the same number at once); True when done."""
+    try:
+        with db.session.begin_nested():
+            invoice.number = number
+    except IntegrityError:
+        return False
+    return True
 
 
 def note_in_outbound_log(binding, message):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from backoffice.db import db
 from backoffice.models import utcnow
-from exact_plugin import entities
+from exact_plugin import budget, entities
 from exact_plugin.entities import entity as entity_spec
 from exact_plugin.errors import ExactError
 from exact_plugin.importing import apply as applying
@@ -81,7 +81,7 @@ def choose_rows(run, deselected_ids):
 
 def fetch_job(run_id):
     """Read the run's entity from Exact into staging, then preview or apply."""
-    with app_context():
+    with app_context(), budget.call_class(budget.IMPORT):
         run = db.session.get(ImportRun, run_id)
         if run is None or run.state != FETCHING:
             return
@@ -95,7 +95,7 @@ def fetch_job(run_id):
 
 def apply_job(run_id):
     """Write the run's pending rows into the back office."""
-    with app_context():
+    with app_context(), budget.call_class(budget.IMPORT):
         run = db.session.get(ImportRun, run_id)
         if run is None or run.state != APPLYING:
             return
@@ -240,7 +240,7 @@ def kept_in_step():
 def periodic_import():
     """Keep imported entities in step: every connected company, every entity imported before."""
     from exact_plugin.connection import connected_connections
-    with app_context():
+    with app_context(), budget.call_class(budget.IMPORT):
         for connection in connected_connections():
             imported = set(db.session.execute(select(SyncCursor.entity).where(
                 SyncCursor.connection_id == connection.id)).scalars())
@@ -252,7 +252,7 @@ def periodic_import():
 def daily_imports():
     """Guide: "Import tax rates daily": the entities a company's setting asks to import daily."""
     from exact_plugin.connection import connected_connections
-    with app_context():
+    with app_context(), budget.call_class(budget.IMPORT):
         for connection in connected_connections():
             for spec in entities.importable():
                 wanted = spec.importing.daily_setting and \

@@ -78,7 +78,7 @@ class InvoicePayments(WhileEnabled):
     def list_columns(self, view):
         return {PAYMENT_COLUMN: self._column}
 
-    def list_filters(self, view):
+    def list_filters(self, model):
         return [PaymentFilter()]
 
     def list_actions(self, view):

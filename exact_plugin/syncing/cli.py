@@ -17,6 +17,16 @@ def push_pending(company_id):
         raise click.BadParameter(f"there is no Exact Online company with ID {company_id}; "
                                  f"`flask --app app exact companies` lists them.",
                                  param_hint="--company")
+    from exact_plugin.connection import is_enabled
+    if not is_enabled():
+        raise click.ClickException(
+            "the Exact Online module is disabled (Configuration > Integrations), so nothing is "
+            "sent; the changes wait in the outbox and are sent when it is enabled again.")
+    company = db.session.get(ExactConnection, company_id) if company_id is not None else None
+    if company is not None and company.sync_paused:
+        raise click.ClickException(
+            f"the sync of {company.name!r} is paused, so nothing is sent; its changes wait "
+            f"and are sent when it is resumed (Exact Online companies > {company.name}).")
     pushed, waiting = jobs.drain(company_id=company_id)
     click.echo(f"Pushed {pushed} record(s) to Exact Online; {waiting} change(s) still waiting "
                f"(retries not yet due or failures: see the sync badges and the Exact sync page).")

@@ -72,3 +72,12 @@ def companies():
 def _host_record(host_model, host_id):
     from backoffice import models as host
     return db.session.get(getattr(host, host_model), host_id)
+
+
+def set_paused(company, paused):
+    """Pause or resume the sync of one company. Changes made while it is paused are still
+    recorded in the outbox; resuming sends them, oldest first. Returns the records queued."""
+    from exact_plugin.syncing import jobs
+    company.sync_paused = bool(paused)
+    db.session.commit()
+    return 0 if paused else jobs.release_held(company_id=company.id)

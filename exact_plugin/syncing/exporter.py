@@ -14,6 +14,7 @@ before anything is sent again (shared exact-online-api.md §9.7, DESIGN.md rule 
 """
 import json
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import redis
@@ -28,6 +29,7 @@ from exact_plugin.errors import (ExactError, ExactRateLimited, ExactTransientErr
                                  ExactValidationError, LocalValidationError, NeedsReconnect,
                                  NotConnected)
 from exact_plugin.mappers import outbound
+from exact_plugin.models import Binding
 from exact_plugin.entities import export_of
 from exact_plugin.syncing import locks, notices, validation
 from exact_plugin.syncing.companies import connection_syncs
@@ -46,11 +48,14 @@ class Outcome:
     state: str
     message: str | None = None
     retry_in: float | None = None
+    held: bool = False  # the company is paused: the change stays in the outbox
 
 
 def client_for(company, context):
-    from exact_plugin.client import ExactClient
-    return ExactClient.for_connection(company, context=context)
+    """A client for the company: the drain job's shared one (one HTTP session per company and
+    job, syncing/pipeline.py), else a new one."""
+    from exact_plugin.syncing import pipeline
+    return pipeline.client_for(company, context)
 
 
 def retry_seconds():
@@ -68,9 +73,39 @@ def export_record(host_model, host_id):
     spec = export_of(host_model)
     outcomes = []
     for binding in binder.bindings_of_host(host_model, host_id):
-        if connection_syncs(binding.connection, host_model):
-            outcomes.append(push_binding(spec, record, binding))
+        if not connection_syncs(binding.connection, host_model):
+            continue
+        if binding.connection.sync_paused:
+            outcomes.append(Outcome(QUEUED, held=True))
+            continue
+        outcomes.append(push_binding(spec, record, binding))
     return outcomes
+
+
+# -- what the record would send now (the badge compares it with what Exact acknowledged) ---
+
+_dry_run = ContextVar("exact_dry_run", default=False)
+
+
+def current_payload(spec, record, binding):
+    """The payload this record would send now, built without any call to Exact (an invoice's
+    customer and products are taken as bound, not pushed). Raises LocalValidationError when
+    it cannot be sent."""
+    token = _dry_run.set(True)
+    try:
+        return spec.build(record, binding)
+    finally:
+        _dry_run.reset(token)
+
+
+def acknowledged_payload(binding):
+    """The payload Exact last acknowledged for this binding, or None (never sent, or a create
+    whose answer was lost: sent_payload is stored before the request leaves)."""
+    state = db.session.execute(db.select(ExportState).filter_by(binding_id=binding.id)
+                               ).scalar_one_or_none()
+    if state is None or not state.sent_payload or state.create_sent_at or not binding.exact_id:
+        return None
+    return payload_of(state)
 
 
 def push_binding(spec, record, binding):
@@ -82,7 +117,7 @@ def push_binding(spec, record, binding):
         outcome = Outcome(NOT_SYNCED, exc.message)
     except ExactError as exc:
         db.session.rollback()
-        outcome = outcome_of_error(exc, binding)
+        outcome = held_outcome(binding) or outcome_of_error(exc, binding)
     except sqlalchemy.exc.IntegrityError:
         db.session.rollback()
         outcome = Outcome(FAILED, f"The Exact record with this {spec.natural_key} is already "
@@ -102,6 +137,16 @@ def push_binding(spec, record, binding):
     if outcome.state == SYNCED:
         notices.sync_succeeded(binding.connection, spec, record, binding)
     return outcome
+
+
+def held_outcome(binding):
+    """The module was disabled (or the company paused) while the push ran: the change is
+    held, not failed (the client refuses every call while the module is off)."""
+    from exact_plugin.connection import is_enabled
+    db.session.refresh(binding.connection)
+    if not is_enabled() or binding.connection.sync_paused:
+        return Outcome(QUEUED, held=True)
+    return None
 
 
 def outcome_of_error(exc, binding):
@@ -156,8 +201,8 @@ def send(spec, record, binding):
         # A create may have reached Exact without its answer reaching us: find it first.
         found = find_by_natural_key(client, spec, natural_key_of(spec, payload))
         if found is not None:
-            adopt(spec, binding, found)
-            note = after_create(spec, client, record, binding, state, found)
+            refused = adopt(spec, binding, found)
+            note = after_create(spec, client, record, binding, state, found) or refused
             previous = payload_of(state)
             return update(spec, client, record, binding, state, previous, payload) or note
     if not binding.exact_id:
@@ -187,10 +232,28 @@ def find_by_natural_key(client, spec, value):
 
 
 def adopt(spec, binding, exact_record):
+    """Bind to the Exact record; returns a note when Exact's code could not be taken over."""
     binding.exact_id = exact_record[spec.key]
     number = exact_record.get(spec.number_field)
     if spec.number_attribute == "exact_code" and number is not None:
-        binding.exact_code = str(number).strip()
+        return take_number(spec, binding, str(number).strip())
+    return None
+
+
+def take_number(spec, binding, number):
+    """Write Exact's code or number back on the binding, unless another record of the company
+    already holds it: Exact sending one code for many records must not give them all that code.
+    Returns the note said on the record when refused, else None."""
+    attribute = spec.number_attribute
+    holder = db.session.execute(db.select(Binding).filter(
+        Binding.connection_id == binding.connection_id, Binding.host_model == binding.host_model,
+        getattr(Binding, attribute) == number, Binding.id != binding.id)).scalars().first()
+    if holder is not None:
+        return (f"Exact Online gave this {spec.label.lower()} the number {number}, which "
+                f"{spec.label.lower()} #{holder.host_id} here already holds; it was not taken "
+                f"over. Check both records in Exact Online.")
+    setattr(binding, attribute, number)
+    return None
 
 
 def create(spec, client, record, binding, state, payload):
@@ -201,8 +264,8 @@ def create(spec, client, record, binding, state, payload):
     state.sent_payload = json.dumps(payload, default=str)
     db.session.commit()  # the mark must be stored before the request leaves
     created = client.create(spec.endpoint, outbound.without_empty(payload))
-    adopt(spec, binding, created)
-    return after_create(spec, client, record, binding, state, created)
+    refused = adopt(spec, binding, created)
+    return after_create(spec, client, record, binding, state, created) or refused
 
 
 def after_create(spec, client, record, binding, state, exact_record):
@@ -238,7 +301,7 @@ def remember_sent(binding, state, payload, **marks):
 def dependency_exact_id(host_model, record, company):
     """The Exact ID of an invoice's customer or product, pushing it first when not in Exact."""
     binding = binder.binding_for_host(company.id, host_model, record.id)
-    if binding.exact_id:
+    if binding.exact_id or _dry_run.get():
         return binding.exact_id
     spec = export_of(host_model)
     with locks.record_lock(host_model, record.id) as locked:
@@ -247,6 +310,9 @@ def dependency_exact_id(host_model, record, company):
         db.session.refresh(binding)
         if not binding.exact_id:
             outcome = push_binding(spec, record, binding)
+            if outcome.held:
+                raise NotConnected(f"{spec.label} '{record}' is held: the module is disabled "
+                                   f"or the company paused")
             if outcome.retry_in is not None:
                 raise ExactTransientError(outcome.message)
             if outcome.state != SYNCED:

@@ -5,19 +5,24 @@ billing-tab field; new records default to the integration's default company, inv
 customer's); on products, a Generate button for the product ID; on every record, the sync
 badge with a Retry button, and a sync column in the lists.
 """
-from flask import render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from markupsafe import Markup
 from wtforms import Field
 from wtforms.fields.choices import Choice
 from wtforms.widgets import html_params
 
+from backoffice import hooks
 from backoffice.db import db
 from exact_plugin import binder
 from exact_plugin.gate import WhileEnabled
-from exact_plugin.syncing import companies, outbox
+from exact_plugin.syncing import bulk, companies, outbox, status
 from exact_plugin.entities import export_of, exported
+from exact_plugin.models import Binding
 from exact_plugin.syncing.states import BADGES
+
+NO_COMPANY = "none"
 
 COMPANY_FIELD = "exact_company"
 
@@ -36,6 +41,84 @@ def company_field():
         "Exact Online company", query_factory=companies.companies, allow_blank=True,
         blank_text="(not synced to Exact Online)",
         description="The Exact Online company this record is created in and kept in sync with.")
+
+
+class _BindingFilter(BaseSQLAFilter):
+    """A list filter on the record's bindings (sync state or Exact company), for one host model."""
+
+    def __init__(self, model, host_model, name, options):
+        super().__init__(model.id, name, options=options)
+        self.host_model = host_model
+
+    def bound(self):
+        return db.select(Binding.host_id).where(Binding.host_model == self.host_model)
+
+    def operation(self):
+        return "is"
+
+
+class SyncStateFilter(_BindingFilter):
+    def __init__(self, model, host_model):
+        options = [(state, label) for state, (label, _colour) in BADGES.items()]
+        options.append((NO_COMPANY, "No Exact company"))
+        super().__init__(model, host_model, "Exact sync", options)
+
+    def validate(self, value):
+        return value in BADGES or value == NO_COMPANY
+
+    def apply(self, query, value, alias=None):
+        if value == NO_COMPANY:
+            return query.filter(~self.column.in_(self.bound()))
+        return query.filter(self.column.in_(self.bound().where(Binding.sync_state == value)))
+
+
+class _CompanyChoices:
+    """The companies, read each time the list page is drawn (Flask-Admin reads a filter's
+    options once, when the screen is built, before any company exists)."""
+
+    def __bool__(self):
+        return True
+
+    def __iter__(self):
+        return iter([(str(company.id), company.name) for company in companies.companies()])
+
+
+class CompanyFilter(_BindingFilter):
+    def __init__(self, model, host_model):
+        super().__init__(model, host_model, "Exact Online company", _CompanyChoices())
+
+    def get_options(self, view):
+        return self.options
+
+    def validate(self, value):
+        return str(value).isdigit()
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.column.in_(
+            self.bound().where(Binding.connection_id == int(value))))
+
+
+def bulk_result(host_model, queued, skipped, verb):
+    """Flash what a bulk action did, and go to its progress page (or back when nothing went)."""
+    label = export_of(host_model).label.lower()
+    reasons = {"no_company": "have no Exact Online company (choose one on the record, or set a "
+                             "default company under Configuration > Integrations)",
+               "not_syncing": "belong to a company not set to sync them (its \"Sync ... to "
+                              "Exact Online\" setting)",
+               "not_failed": "had not failed (Retry only sends failed records again)"}
+    for reason, number in skipped.items():
+        if number:
+            flash(f"{number} {label}(s) were not sent: they {reasons[reason]}.", "warning")
+    if not queued:
+        flash(f"No {label} was queued to be {verb} Exact Online.", "warning")
+        return None
+    batch_id = bulk.remember_batch(host_model, queued)
+    flash(f"{len(queued)} {label}(s) queued to be {verb} Exact Online; they go as fast as "
+          "Exact's call limits allow.", "success")
+    if batch_id is None:
+        return None
+    return redirect(url_for("exactsync.progress", batch_id=batch_id,
+                            next=request.form.get("url") or None))
 
 
 class GenerateButtonWidget:
@@ -95,14 +178,46 @@ class SyncExtension(WhileEnabled):
             companies.set_company(self.model_name, model.id, chosen.id)
         outbox.mark_for_export(self.model_name, model.id)
 
+
+class StatusExtension(hooks.ModelViewExtension):
+    """The sync badge, its list column and the save message. Active while the module is on,
+    and while it is off once an Exact company exists: a change made while the module is off
+    waits, and the record says so (status.py). A plugin never set up shows nothing."""
+
+    def is_active(self):
+        from exact_plugin.connection import is_enabled
+        from exact_plugin.models import ExactConnection
+        return is_enabled() or db.session.execute(
+            db.select(ExactConnection.id).limit(1)).first() is not None
+
     def list_columns(self, view):
         return {"exact_sync": self._list_badge}
+
+    def list_filters(self, model):
+        return [SyncStateFilter(model, self.model_name), CompanyFilter(model, self.model_name)]
+
+    def bulk_actions(self, view):
+        return [("exact_send", "Send to Exact Online",
+                 "Send the selected records to Exact Online?", self._send),
+                ("exact_retry", "Retry sending to Exact Online", None, self._retry)]
+
+    def _send(self, ids):
+        queued, skipped = bulk.send(self.model_name, ids)
+        return bulk_result(self.model_name, queued, skipped, "sent to")
+
+    def _retry(self, ids):
+        queued, skipped = bulk.retry(self.model_name, ids)
+        return bulk_result(self.model_name, queued, skipped, "sent again to")
 
     def _list_badge(self, view, context, model, name):
         return render_badges(self.model_name, model, compact=True)
 
     def record_panel(self, view, model):
         return render_badges(self.model_name, model, compact=False)
+
+    def after_model_change(self, form, model, is_created):
+        category, message = status.save_message(self.model_name, model)
+        flash(message, category)
 
 
 class ProductExtension(SyncExtension):
@@ -121,19 +236,14 @@ def extensions():
     for host_model, spec in exported().items():
         extension_class = spec.view_extension() if spec.view_extension else SyncExtension
         yield type(f"{host_model}SyncExtension", (extension_class,), {"model_name": host_model})
-
-
-def badge_rows(host_model, host_id):
-    rows = []
-    for binding in binder.bindings_of_host(host_model, host_id):
-        label, colour = BADGES.get(binding.sync_state, (binding.sync_state, "secondary"))
-        number = getattr(binding, export_of(host_model).number_attribute)
-        rows.append({"binding": binding, "label": label, "colour": colour, "number": number})
-    return rows
+        yield type(f"{host_model}StatusExtension", (StatusExtension,), {"model_name": host_model})
 
 
 def render_badges(host_model, model, compact):
     if model is None or model.id is None:
         return ""
-    return Markup(render_template("exact/sync/badge.html", rows=badge_rows(host_model, model.id),
-                                  host_model=host_model, host_id=model.id, compact=compact))
+    state = status.as_json(host_model, model)
+    return Markup(render_template(
+        "exact/sync/badge.html", rows=state["rows"], final=state["final"],
+        host_model=host_model, host_id=model.id, compact=compact,
+        state_url=url_for("exactstatus.record_state", host_model=host_model, host_id=model.id)))

@@ -1,21 +1,21 @@
-"""Thin job functions taking ids, and the drain loop they share with the CLI.
+"""Pushing one record, the relay, and the drain loop the CLI uses.
 
-`push_record_job(model, id)` takes the record's lock, claims its due outbox rows, pushes the
+`push_record(model, id)` takes the record's lock, claims its due outbox rows, pushes the
 record as it is now and deletes the rows (or schedules them again after a transient failure).
+The jobs that call it are the companies' drain jobs (syncing/pipeline.py), which push a batch
+of records each.
 Delivery is at least once (after_commit, the relay, a Retry); the effect is exactly once
 because the exporter looks a lost create up by its natural key before sending it again.
 """
 import logging
-import time
 from contextlib import contextmanager
 
 from flask import current_app
 
-import jobs
 from backoffice.db import db
 from exact_plugin import origin
 from exact_plugin.job_app import job_app
-from exact_plugin.syncing import exporter, locks, outbox
+from exact_plugin.syncing import exporter, locks, outbox, pipeline
 
 log = logging.getLogger(__name__)
 
@@ -24,26 +24,6 @@ RELAY_JOB_ID = "exact-outbox-relay"
 RELAY_MIN_AGE_SECONDS = 5
 # A record edited again while its push runs is pushed again by the same job, this many times.
 MAX_ROUNDS = 5
-JOB_TIMEOUT_SECONDS = 600
-# Kept briefly for the jobs dashboard; a finished push never blocks the next one (jobs.enqueue
-# replaces finished jobs of a unique id). RQ 2 fails on result_ttl=0 while cleaning up.
-RESULT_TTL_SECONDS = 60
-
-
-def push_job_id(host_model, host_id):
-    return f"exact-push-{host_model}-{host_id}"
-
-
-def enqueue_push(host_model, host_id, tag=None):
-    """Queue the push of one record; a push already waiting for it is enough.
-
-    The relay adds a `tag` (its run): a job of a killed worker still counts as started in RQ
-    for a while, and must not stop the record from being queued again. Two jobs for one
-    record are harmless: the second finds the rows taken or gone (lock + claim).
-    """
-    job_id = push_job_id(host_model, host_id) + (f"-{tag}" if tag else "")
-    jobs.enqueue(push_record_job, host_model, host_id, job_id=job_id, unique=True,
-                 result_ttl=RESULT_TTL_SECONDS, failure_ttl=86400, job_timeout=JOB_TIMEOUT_SECONDS)
 
 
 @contextmanager
@@ -61,12 +41,17 @@ def export_session():
 
 
 def push_record_job(host_model, host_id):
+    """A job queued by an earlier version (one job per record); kept so queued ones still run."""
     with export_session():
         return push_record(host_model, host_id)
 
 
 def push_record(host_model, host_id):
     """Push one record while holding its lock; returns a short summary for the job result."""
+    from exact_plugin.syncing.companies import integration_enabled
+    if not integration_enabled():
+        # Queued before the module was disabled: the rows wait (release_held sends them).
+        return f"{host_model} {host_id}: held, the Exact Online module is disabled"
     with locks.record_lock(host_model, host_id) as locked:
         if not locked:
             return "busy: the job holding the record pushes it again before releasing it"
@@ -75,6 +60,9 @@ def push_record(host_model, host_id):
             entries = outbox.claim_entries(host_model, host_id, lease_seconds())
             if not entries:
                 break
+            # The record as it is now, whatever this session loaded before (a drain job keeps
+            # its objects across commits, syncing/pipeline.py).
+            db.session.expire_all()
             outcomes = exporter.export_record(host_model, host_id)
             outbox.settle(entries, outcomes, current_app.config["EXACT_SYNC_MAX_BACKOFF_SECONDS"])
             pushed += 1
@@ -91,8 +79,27 @@ def relay_outbox(limit=1000):
     with export_session():
         records = outbox.due_records(lease_seconds=lease_seconds(), limit=limit,
                                      min_age=RELAY_MIN_AGE_SECONDS)
-        queued = outbox.enqueue_pushes(records, tag=f"r{int(time.time())}")
-    return f"queued {queued} of {len(records)} record(s)"
+        companies = set()
+        for record in records:
+            found = outbox.companies_of([record])
+            if not found:
+                # No company syncs it any more (its company or setting changed after the row
+                # was written): no drain job would take the row, so settle it here.
+                push_record(*record)
+            companies |= found
+        # A company whose drain is still queued is left to it (pipeline.enqueue_drain).
+        queued = pipeline.enqueue_drains(companies)
+    return f"queued the drain of {queued} compan(ies) for {len(records)} record(s)"
+
+
+def release_held(company_id=None):
+    """The module was enabled or a company resumed: queue every waiting change, oldest first
+    (RQ runs a queue in order). Returns how many records were queued."""
+    records = outbox.due_records(lease_seconds=lease_seconds(), company_id=company_id)
+    if records:
+        pipeline.enqueue_drains({company_id} if company_id is not None
+                                else outbox.companies_of(records))
+    return len(records)
 
 
 def drain(company_id=None, host_model=None):
@@ -100,20 +107,14 @@ def drain(company_id=None, host_model=None):
 
     Returns (records pushed, records still waiting)."""
     pushed = 0
-    with export_session():
-        records = outbox.due_records(lease_seconds=lease_seconds(), host_model=host_model)
-        if company_id is not None:
-            records = [record for record in records if _in_company(record, company_id)]
+    with export_session(), pipeline.shared_clients():
+        records = outbox.due_records(lease_seconds=lease_seconds(), host_model=host_model,
+                                     company_id=company_id)
         for host_model_, host_id in records:
             push_record(host_model_, host_id)
             pushed += 1
         waiting = outbox.waiting_count()
     return pushed, waiting
-
-
-def _in_company(record, company_id):
-    from exact_plugin import binder
-    return any(binding.connection_id == company_id for binding in binder.bindings_of_host(*record))
 
 
 def retry_record(host_model, host_id):

@@ -6,9 +6,13 @@ How a change travels (shared ecosystem-notes §4):
 2. `before_commit` flushes, then writes one `OutboxEntry` per record that belongs to an Exact
    company syncing that entity, and marks its bindings "queued". A record that already has an
    untaken row gets no second one: several edits before the job runs are coalesced, because
-   the job always sends the record as it is when it runs.
-3. `after_commit` (which may not run SQL) enqueues the push job, swallowing Redis errors: the
-   periodic relay (`relay_outbox`) enqueues whatever was not picked up.
+   the job always sends the record as it is when it runs. This does not depend on the module
+   switch: while the plugin is installed every change is recorded. A disabled module or a
+   paused company *holds* the rows (they are not queued, the relay skips them) until it is
+   enabled or resumed again; then they are sent oldest first (`jobs.release_held`).
+3. `after_commit` (which may not run SQL) queues the drain job of each company concerned
+   (syncing/pipeline.py), swallowing Redis errors: the periodic relay (`relay_outbox`) queues
+   whatever was not picked up.
 Writes made while `session.info["exact_origin"]` is "import" or "export" are ignored, so an
 import does not come back as an export and the exporter's own write-backs do not loop.
 """
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session
 from backoffice.db import db
 from backoffice.models import utcnow
 from exact_plugin import binder, entities, origin
+from exact_plugin.models import Binding, ExactConnection
 from exact_plugin.syncing.models import OutboxEntry
 from exact_plugin.syncing.companies import connection_syncs
 from exact_plugin.syncing.states import QUEUED
@@ -95,18 +100,19 @@ def _before_commit(session):
     if not changes:
         return
     from exact_plugin.syncing import companies
-    if not companies.integration_enabled():
-        return
     for host_model, host_id in sorted(new):
         companies.assign_default_company(host_model, host_id)
-    queued = write_outbox_entries(changes)
-    if queued:
-        session.info.setdefault(ENQUEUE_KEY, set()).update(queued)
+    write_outbox_entries(changes)   # notes the companies whose drain after_commit queues
 
 
 def write_outbox_entries(records):
-    """Add an outbox row for each record that belongs to a company syncing it; returns them."""
-    queued = set()
+    """Add an outbox row for each record that belongs to a company syncing it; returns the
+    records to push now. The companies whose drain job pushes them (syncing/pipeline.py) are
+    noted for `after_commit`: none while the module is disabled, no paused company (their rows
+    are held)."""
+    queued, companies = set(), set()
+    from exact_plugin.syncing.companies import integration_enabled
+    enabled = integration_enabled()
     by_model = {}
     for host_model, host_id in records:
         if host_model in entities.exported() and host_id is not None:
@@ -123,7 +129,11 @@ def write_outbox_entries(records):
                 db.session.add(OutboxEntry(host_model=host_model, host_id=host_id))
             for binding in record_bindings:
                 binding.sync_state = QUEUED
-            queued.add((host_model, host_id))
+                if enabled and not binding.connection.sync_paused:
+                    companies.add(binding.connection_id)
+                    queued.add((host_model, host_id))
+    if companies:
+        db.session.info.setdefault(ENQUEUE_KEY, set()).update(companies)
     return queued
 
 
@@ -136,23 +146,18 @@ def _records_with_untaken_entry(host_model, host_ids):
 
 
 def _after_commit(session):
-    queued = session.info.pop(ENQUEUE_KEY, None)
-    if queued:
-        enqueue_pushes(sorted(queued))
+    companies = session.info.pop(ENQUEUE_KEY, None)
+    if companies:
+        from exact_plugin.syncing import pipeline
+        pipeline.enqueue_drains(companies, queue="high")   # a fresh change goes first
 
 
 def enqueue_pushes(records, tag=None):
-    """Try to enqueue one push job per record; a Redis failure leaves it to the relay."""
-    from exact_plugin.syncing import jobs as sync_jobs
-    enqueued = 0
-    for host_model, host_id in records:
-        try:
-            sync_jobs.enqueue_push(host_model, host_id, tag)
-            enqueued += 1
-        except Exception as exc:  # Redis down: the outbox row stays, the relay retries.
-            log.warning("Could not queue the Exact push of %s %s (%s); the outbox relay "
-                        "will queue it.", host_model, host_id, exc.__class__.__name__)
-    return enqueued
+    """Queue the drains that push these records (bulk.py's fan-out); returns how many records
+    they cover. A Redis failure leaves them to the relay."""
+    from exact_plugin.syncing import pipeline
+    pipeline.enqueue_drains(companies_of(records))
+    return len(records)
 
 
 def _clear(session, *_args):
@@ -165,14 +170,31 @@ def _after_soft_rollback(session, previous_transaction):
         _clear(session)
 
 
-def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_age=0):
-    """(model, id) of records with an outbox row that is due and not taken by a live job."""
+def due_filters(now, lease_seconds):
+    """An outbox row is due when its backoff is over and no live job has taken it."""
+    return (OutboxEntry.available_at <= now,
+            or_(OutboxEntry.claimed_at.is_(None),
+                OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds)))
+
+
+def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_age=0,
+                company_id=None):
+    """(model, id) of records with an outbox row that is due and not taken by a live job,
+    oldest change first. Held rows are left out: none while the module is disabled, and only
+    records with a company that is not paused (`company_id`: with a binding in that company)."""
+    from exact_plugin.syncing.companies import integration_enabled
+    if not integration_enabled():
+        return []
     now = now or utcnow()
+    live = db.select(Binding.id).join(ExactConnection, Binding.connection).filter(
+        Binding.host_model == OutboxEntry.host_model, Binding.host_id == OutboxEntry.host_id,
+        ExactConnection.sync_paused.is_(False))
+    if company_id is not None:
+        live = live.filter(Binding.connection_id == company_id)
     query = db.select(OutboxEntry.host_model, OutboxEntry.host_id).filter(
-        OutboxEntry.available_at <= now,
+        *due_filters(now, lease_seconds),
         OutboxEntry.created_at <= now - timedelta(seconds=min_age),
-        or_(OutboxEntry.claimed_at.is_(None),
-            OutboxEntry.claimed_at < now - timedelta(seconds=lease_seconds)))
+        live.exists())
     if host_model:
         query = query.filter(OutboxEntry.host_model == host_model)
     query = query.group_by(OutboxEntry.host_model, OutboxEntry.host_id).order_by(
@@ -180,6 +202,16 @@ def due_records(now=None, lease_seconds=300, limit=None, host_model=None, min_ag
     if limit:
         query = query.limit(limit)
     return [tuple(row) for row in db.session.execute(query)]
+
+
+def companies_of(records):
+    """The connection ids syncing these records (the drains that push them)."""
+    found = set()
+    for host_model, host_id in records:
+        for binding in binder.bindings_of_host(host_model, host_id):
+            if connection_syncs(binding.connection, host_model):
+                found.add(binding.connection_id)
+    return found
 
 
 _installed = False
@@ -219,10 +251,14 @@ def claim_entries(host_model, host_id, lease_seconds):
 def settle(entry_ids, outcomes, max_backoff):
     """Delete the rows the push covered, or schedule them again after a transient failure."""
     retry_in = [outcome.retry_in for outcome in outcomes if outcome.retry_in is not None]
+    held = any(outcome.held for outcome in outcomes)
     entries = db.session.execute(db.select(OutboxEntry).filter(OutboxEntry.id.in_(entry_ids))
                                  ).scalars().all()
     for entry in entries:
-        if retry_in:
+        if held and not retry_in:
+            # A paused company of the record still has to get this change: keep the row.
+            entry.claimed_at = None
+        elif retry_in:
             backoff = min(max(retry_in) * (2 ** min(entry.attempts - 1, 5)), max_backoff)
             entry.available_at = utcnow() + timedelta(seconds=backoff)
             entry.claimed_at = None
@@ -232,8 +268,24 @@ def settle(entry_ids, outcomes, max_backoff):
     db.session.commit()
 
 
-def waiting_count():
-    return db.session.execute(db.select(db.func.count(OutboxEntry.id))).scalar()
+def waiting_count(company_id=None):
+    """Records with a change not yet in Exact (in one company's records when given)."""
+    records = db.select(OutboxEntry.host_model, OutboxEntry.host_id).distinct()
+    if company_id is not None:
+        records = records.filter(db.select(Binding.id).filter(
+            Binding.host_model == OutboxEntry.host_model, Binding.host_id == OutboxEntry.host_id,
+            Binding.connection_id == company_id).exists())
+    return db.session.execute(db.select(db.func.count()).select_from(records.subquery())
+                              ).scalar()
+
+
+def has_waiting_entry(host_model, host_id):
+    """(waiting, taken): whether the record has a change in the outbox, and whether a job is
+    sending it right now."""
+    rows = db.session.execute(db.select(OutboxEntry.claimed_at, OutboxEntry.last_error).filter(
+        OutboxEntry.host_model == host_model, OutboxEntry.host_id == host_id)).all()
+    return bool(rows), any(row.claimed_at for row in rows), next(
+        (row.last_error for row in rows if row.last_error), None)
 
 
 def waiting_entries(limit):

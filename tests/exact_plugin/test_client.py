@@ -137,7 +137,9 @@ def test_every_request_is_logged_with_company_status_duration_and_calls_left(
     assert (entry.method, entry.status, entry.context) == ("GET", 200, "client test")
     assert entry.duration_ms is not None and entry.duration_ms >= 0
     assert entry.minutely_remaining is not None and entry.daily_remaining is not None
-    assert entry.error is None and entry.request_body is None and entry.response_body is None
+    # Bodies are kept for every call (issue 13), not only for failures.
+    assert entry.error is None and entry.request_body is None
+    assert entry.response_body and '"d"' in entry.response_body
 
 
 def test_a_failed_request_keeps_both_bodies_and_the_error_text(client):

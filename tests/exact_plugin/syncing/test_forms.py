@@ -100,7 +100,7 @@ def test_list_shows_a_sync_column(admin_client, offline_company):
 def test_retry_without_csrf_token_is_refused_and_queues_nothing(admin_client, offline_company):
     from exact_plugin.syncing.models import OutboxEntry
     customer = make_customer()
-    answer = admin_client.post(f"/admin/exact-sync/retry/Customer/{customer.id}")
+    answer = admin_client.post(f"/admin/exact-sync-state/retry/Customer/{customer.id}")
     assert answer.status_code in (400, 302)
     assert db.session.execute(db.select(OutboxEntry)).first() is None
 
@@ -109,16 +109,16 @@ def test_retry_queues_the_record_again_and_returns_to_it(admin_client, offline_c
     customer = make_customer()
     url = f"/admin/customer/edit/?id={customer.id}"
     token = csrf_token_from(form_page(admin_client, url))
-    answer = admin_client.post(f"/admin/exact-sync/retry/Customer/{customer.id}",
+    answer = admin_client.post(f"/admin/exact-sync-state/retry/Customer/{customer.id}",
                                data={"csrf_token": token, "next": url})
     assert answer.status_code == 302 and answer.location.endswith(url)
     page = form_page(admin_client, url)
-    assert "is queued to be sent to Exact Online again" in page
+    assert "Retry: " in page and "Offline BV" in page
 
 
 @pytest.mark.parametrize("path, message", [
-    ("/admin/exact-sync/retry/User/1", "User records are not synced to Exact Online."),
-    ("/admin/exact-sync/retry/Customer/999", "Customer 999 no longer exists."),
+    ("/admin/exact-sync-state/retry/User/1", "User records are not synced to Exact Online."),
+    ("/admin/exact-sync-state/retry/Customer/999", "Customer 999 no longer exists."),
 ])
 def test_retry_of_an_unknown_record_says_so(admin_client, offline_company, path, message):
     token = csrf_token_from(form_page(admin_client, "/admin/exact-sync/"))

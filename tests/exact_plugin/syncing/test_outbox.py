@@ -25,10 +25,11 @@ def outbox_rows():
             db.session.execute(db.select(OutboxEntry).order_by(OutboxEntry.id)).scalars()]
 
 
-def queued_pushes():
-    queue = Queue("default", connection=get_redis())
-    return sorted(job.args for job in queue.get_jobs()
-                  if job.func_name.endswith("push_record_job"))
+def queued_drains():
+    """The companies whose drain job (syncing/pipeline.py) is queued, once per job."""
+    return sorted(job.args[0] for name in ("high", "default")
+                  for job in Queue(name, connection=get_redis()).get_jobs()
+                  if job.func_name.endswith("drain_company_job"))
 
 
 def age_outbox(seconds=60):
@@ -42,7 +43,7 @@ def test_relay_leaves_rows_younger_than_its_grace_period_to_after_commits_job(co
     make_customer()
     get_redis().flushdb()
     sync_jobs.relay_outbox()
-    assert queued_pushes() == []
+    assert queued_drains() == []
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def company(redis_app):
 def test_saving_a_new_customer_writes_one_outbox_row_and_queues_its_push(company):
     customer = make_customer()
     assert outbox_rows() == [("Customer", customer.id)]
-    assert queued_pushes() == [("Customer", customer.id)]
+    assert queued_drains() == [company.id]
     assert binder.binding_for_host(company.id, "Customer", customer.id).sync_state == "queued"
 
 
@@ -73,7 +74,7 @@ def test_several_edits_before_the_push_runs_leave_one_outbox_row(company):
     customer.email = "new@jansen.example"
     db.session.commit()
     assert outbox_rows() == [("Customer", customer.id)]
-    assert queued_pushes() == [("Customer", customer.id)]
+    assert queued_drains() == [company.id]  # one job per company, however many edits
 
 
 def test_an_edit_while_the_push_runs_gets_its_own_row(company):
@@ -92,7 +93,7 @@ def test_changes_written_by_an_import_are_not_exported(company):
     finally:
         db.session.info.pop(origin.ORIGIN_KEY)
     assert binder.bindings_of_host("Customer", customer.id) == []
-    assert outbox_rows() == [] and queued_pushes() == []
+    assert outbox_rows() == [] and queued_drains() == []
 
 
 def test_the_exporters_own_write_backs_are_not_exported_again(company):
@@ -130,11 +131,15 @@ def test_a_record_without_an_exact_company_is_not_queued(redis_app):
     assert outbox_rows() == []
 
 
-def test_nothing_is_captured_while_the_integration_is_disabled(company):
+def test_changes_are_captured_and_held_while_the_integration_is_disabled(company):
     from exact_plugin.connection import set_enabled
+    from exact_plugin.syncing import outbox
     set_enabled(False)
-    make_customer()
-    assert outbox_rows() == []
+    customer = make_customer()
+    assert outbox_rows() == [("Customer", customer.id)]
+    assert outbox.due_records() == []  # held: neither the relay nor the CLI sends it
+    set_enabled(True)
+    assert outbox.due_records() == [("Customer", customer.id)]
 
 
 def test_an_invoice_line_or_a_main_site_change_queues_its_invoice_or_customer(company):
@@ -167,7 +172,7 @@ def test_relay_queues_rows_whose_job_was_lost_and_rows_left_by_a_killed_worker(c
     row.claimed_at = utcnow() - timedelta(hours=1)
     age_outbox()
     sync_jobs.relay_outbox()
-    assert queued_pushes() == [("Customer", first.id), ("Customer", second.id)]
+    assert queued_drains() == [company.id]  # one drain of the company pushes both
 
 
 def test_relay_leaves_rows_that_wait_for_a_retry(company):
@@ -178,7 +183,7 @@ def test_relay_leaves_rows_that_wait_for_a_retry(company):
     row.available_at = utcnow() + timedelta(minutes=5)
     db.session.commit()
     sync_jobs.relay_outbox()
-    assert queued_pushes() == []
+    assert queued_drains() == []
     assert outbox_rows() == [("Customer", customer.id)]
 
 
@@ -197,3 +202,14 @@ def test_saving_succeeds_and_the_change_waits_in_the_outbox_when_redis_is_down(d
     db.session.expire_all()
     assert db.session.get(type(customer), customer.id).name == "Bakery Jansen"
     assert outbox_rows() == [("Customer", customer.id)]
+
+
+def test_relay_settles_rows_of_records_no_company_syncs_any_more(company):
+    make_customer()
+    get_redis().flushdb()
+    company.sync_customers = False   # the admin stopped syncing customers meanwhile
+    db.session.commit()
+    age_outbox()
+    sync_jobs.relay_outbox()
+    assert queued_drains() == []
+    assert outbox_rows() == []   # no drain job would ever take it: it does not wait forever
