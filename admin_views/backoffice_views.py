@@ -7,11 +7,14 @@ holding every row. bench/bench_list_view.py measures it.
 """
 import re
 
-from flask import flash, jsonify, request, url_for
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import InlineFormAdmin
+from flask_admin.model.template import LinkRowAction
 from markupsafe import Markup
 from wtforms import PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -112,19 +115,19 @@ class SiteInline(InlineFormAdmin):
 
 class CustomerView(HostModelView):
     column_list = ("name", "accounting_id", "accounts_code", "top_level", "email", "phone",
-                   "active")
+                   "active", "archived")
     column_details_list = ("name", "accounting_id", "accounts_code", "top_level", "main_site",
                            "email", "phone", "vat_number", "active", "created_at", "updated_at")
     column_labels = dict(ACCOUNTING_LABELS,
                          accounting_id="Customer ID for accounting integration")
     column_searchable_list = ("name", "accounting_id", "accounts_code", "email")
-    column_filters = ("active", *related_name_filters("top_level.name", "Top level"),
+    column_filters = ("active", "archived", *related_name_filters("top_level.name", "Top level"),
                       "accounts_code")
     column_sortable_list = ("name", "accounting_id", "accounts_code",
                             ("top_level", "top_level.name"), "active")
     column_default_sort = "name"
     form_columns = ("name", "top_level", "accounting_id", "accounts_code", "email", "phone",
-                    "vat_number", "active", "sites")
+                    "vat_number", "active", "archived", "sites")
     form_args = {"accounting_id": {"description": "A unique number, used as the customer's "
                                                   "code in the accounting system."}}
     form_ajax_refs = {"top_level": ajax_ref("name")}
@@ -143,15 +146,15 @@ class SiteView(HostModelView):
 
 
 class SupplierView(HostModelView):
-    column_list = ("name", "accounting_id", "email", "phone", "city", "country")
+    column_list = ("name", "accounting_id", "email", "phone", "city", "country", "archived")
     column_labels = dict(ACCOUNTING_LABELS,
                          accounting_id="Supplier ID for accounting integration")
     column_searchable_list = ("name", "accounting_id", "email")
-    column_filters = ("country",)
+    column_filters = ("country", "archived")
     column_sortable_list = ("name", "accounting_id", "city", "country")
     column_default_sort = "name"
     form_columns = ("name", "accounting_id", "email", "phone", "vat_number", "address_line1",
-                    "address_line2", "postcode", "city", "country")
+                    "address_line2", "postcode", "city", "country", "archived")
     form_args = {"country": {"description": COUNTRY_HELP}}
 
 
@@ -165,18 +168,18 @@ class ProductGroupView(HostModelView):
 
 
 class ProductView(HostModelView):
-    column_list = ("name", "code", "group", "price", "tax_rate", "accounting_id")
+    column_list = ("name", "code", "group", "price", "tax_rate", "accounting_id", "archived")
     column_labels = dict(ACCOUNTING_LABELS, accounting_id="Product ID for accounting integration",
                          group="Product group", income_account="Income account",
                          expense_account="Expense account")
     column_searchable_list = ("name", "code", "accounting_id")
     column_filters = (*related_name_filters("group.name", "Product group"),
-                      *related_name_filters("tax_rate.name", "Tax rate"))
+                      *related_name_filters("tax_rate.name", "Tax rate"), "archived")
     column_sortable_list = ("name", "code", ("group", "group.name"), "price", "accounting_id")
     column_default_sort = "name"
     column_formatters = {"price": money}
     form_columns = ("name", "code", "group", "price", "cost", "tax_rate", "income_account",
-                    "expense_account", "accounting_id")
+                    "expense_account", "accounting_id", "archived")
     form_ajax_refs = {"group": ajax_ref("name"), "income_account": ajax_ref("code", "name"),
                       "expense_account": ajax_ref("code", "name")}
 
@@ -244,18 +247,48 @@ def invoice_lines_table(_view, _context, model, _name):
                   "<tbody>{}</tbody></table>").format(_html_row("th", LINE_COLUMNS), rows)
 
 
+def credit_notes_list(_view, _context, model, _name):
+    """The invoice's credit notes, each a link to its own page."""
+    if not model.credit_notes:
+        return ""
+    return Markup(", ").join(
+        Markup('<a class="credit-note" href="{}">{} ({:,.2f})</a>').format(
+            url_for("invoice.details_view", id=note.id), note.number, note.total_gross)
+        for note in model.credit_notes)
+
+
+def remaining_amount(_view, _context, model, _name):
+    return f"{model.remaining_gross:,.2f}" if model.credit_notes else ""
+
+
+def credits_link(_view, _context, model, _name):
+    invoice = model.credits_invoice
+    if invoice is None:
+        return ""
+    return Markup('<a class="credited-invoice" href="{}">{}</a>').format(
+        url_for("invoice.details_view", id=invoice.id), invoice.number)
+
+
 class InvoiceView(HostModelView):
-    column_list = ("number", "date", "customer", "status", *TOTALS)
+    column_list = ("number", "date", "customer", "status", *TOTALS, "credits_invoice")
     column_labels = {"total_net": "Total excl. tax", "total_tax": "Tax",
-                     "total_gross": "Total incl. tax", "due_date": "Due date"}
+                     "total_gross": "Total incl. tax", "due_date": "Due date",
+                     "credits_invoice": "Credit note for", "credit_notes": "Credit notes",
+                     "remaining_gross": "Remaining after credit notes"}
+    # A credit note is made from its invoice (the Credit action), never typed in.
+    column_extra_row_actions = [LinkRowAction("fa fa-undo", "credit/?id={row_id}",
+                                              title="Credit")]
     column_searchable_list = ("number", "customer.name")
     column_filters = ("status", "date", *related_name_filters("customer.name", "Customer"))
     column_sortable_list = ("number", "date", ("customer", "customer.name"), "status",
                             "total_gross")
     column_default_sort = ("date", True)
-    column_formatters = {**{name: money for name in TOTALS}, "lines": invoice_lines_table}
+    column_formatters = {**{name: money for name in TOTALS}, "lines": invoice_lines_table,
+                         "credit_notes": credit_notes_list, "remaining_gross": remaining_amount,
+                         "credits_invoice": credits_link}
     column_details_list = ("number", "customer", "site", "date", "due_date", "status",
-                           "currency", "lines", *TOTALS, "created_at", "updated_at")
+                           "currency", "lines", *TOTALS, "credits_invoice", "credit_notes",
+                           "remaining_gross", "created_at", "updated_at")
     form_columns = ("number", "customer", "site", "date", "due_date", "status", "currency",
                     *TOTALS, "lines")
     # Totals are shown in the form but never taken from it: the model computes them from the
@@ -276,6 +309,43 @@ class InvoiceView(HostModelView):
         # The script finds the price lookup through its own URL (document.currentScript).
         return [url_for("backoffice_admin_templates.static", filename="invoice_lines.js",
                         price_url=self.get_url(".product_price"))]
+
+    @expose("/credit/", methods=("GET", "POST"))
+    def credit_view(self):
+        """The Credit action: a credit note for all or some of the invoice's lines."""
+        invoice_id = request.values.get("id", "")
+        invoice = db.session.get(models.Invoice, int(invoice_id)) \
+            if re.fullmatch(r"[0-9]{1,9}", invoice_id) else None
+        if invoice is None:
+            flash(f"There is no invoice with id {invoice_id or '(none)'}.", "error")
+            return redirect(self.get_url(".index_view"))
+        lines = [(line, line.quantity - invoice.credited_quantity(line)) for line in invoice.lines]
+        errors = []
+        if request.method == "POST":
+            note, errors = self._make_credit_note(invoice, lines)
+            if note is not None:
+                flash(f"Credit note {note.number} for invoice {invoice.number} was created.",
+                      "success")
+                return redirect(self.get_url(".details_view", id=note.id))
+        return self.render("backoffice/invoice_credit.html", invoice=invoice, lines=lines,
+                           errors=errors, values=request.form)
+
+    def _make_credit_note(self, invoice, lines):
+        quantities = {}
+        for line, _left in lines:
+            raw = (request.form.get(f"quantity-{line.id}") or "0").strip()
+            try:
+                quantities[line] = Decimal(raw)
+            except InvalidOperation:
+                return None, [f"Line '{line}': '{raw}' is not a number."]
+        try:
+            note = invoice.credit(quantities)
+            db.session.add(note)
+            db.session.commit()
+        except models.InvalidValue as error:
+            db.session.rollback()
+            return None, [error.message]
+        return note, []
 
     @expose("/product-price/")
     def product_price(self):

@@ -318,6 +318,28 @@ class SecureModelView(LoginRequired, ModelView):
                 log.exception("After-save step of %s failed", type(extension).__name__)
                 flash(f"The record was saved, but a follow-up step failed: {error}", "warning")
 
+    # --- delete -------------------------------------------------------------------------------
+
+    def delete_refusals(self, model):
+        """What the plugins say against deleting this record (e.g. it is in another system)."""
+        # Every extension, also one switched off for now: a link to another system outlives
+        # a pause of the integration.
+        refusals = []
+        for extension in self.extensions:
+            message = extension.delete_refusal(model)
+            if message:
+                refusals.append(message)
+        return refusals
+
+    def delete_model(self, model):
+        # Used by the delete button and by the bulk Delete action (fast_mass_delete is off).
+        refusals = self.delete_refusals(model)
+        if refusals:
+            for message in refusals:
+                flash(message, "error")
+            return False
+        return super().delete_model(model)
+
     # --- bulk actions -------------------------------------------------------------------------
 
     def init_actions(self):

@@ -56,6 +56,10 @@ class ModelViewExtension:
         """HTML (Markup) shown on the record's edit and details pages, e.g. a sync badge."""
         return None
 
+    def delete_refusal(self, model):
+        """Why this record must not be deleted (a message for the admin), or None."""
+        return None
+
     def list_actions(self, view):
         """Buttons on top of the list page: [(label, url)], e.g. "Import from Exact Online"."""
         return []

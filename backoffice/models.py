@@ -137,6 +137,9 @@ class Customer(db.Model):
     phone = db.Column(db.String(50))
     vat_number = db.Column(db.String(40))
     active = db.Column(db.Boolean, nullable=False, default=True)
+    # Archived: kept (with its history and any link to another system) but no longer used;
+    # the alternative to deleting a record that others refer to.
+    archived = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -208,6 +211,9 @@ class Supplier(db.Model):
     city = db.Column(db.String(100))
     postcode = db.Column(db.String(20))
     country = db.Column(db.String(2))
+    # Archived: kept (with its history and any link to another system) but no longer used;
+    # the alternative to deleting a record that others refer to.
+    archived = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -282,6 +288,9 @@ class Product(db.Model):
     expense_account_id = db.Column(db.Integer, db.ForeignKey("gl_account.id"))
     # "Product ID for accounting integration": unique when set.
     accounting_id = db.Column(db.String(30), unique=True)
+    # Archived: kept (with its history and any link to another system) but no longer used;
+    # the alternative to deleting a record that others refer to.
+    archived = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -321,11 +330,16 @@ class Invoice(db.Model):
     total_net = db.Column(MONEY, nullable=False, default=0)
     total_tax = db.Column(MONEY, nullable=False, default=0)
     total_gross = db.Column(MONEY, nullable=False, default=0)
+    # A credit note is an invoice that credits another one: its lines hold the credited
+    # quantities (positive, like any line) and its amounts count against that invoice.
+    credits_invoice_id = db.Column(db.Integer, db.ForeignKey("invoice.id"), index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     customer = db.relationship("Customer", backref=db.backref("invoices", lazy="dynamic"))
     site = db.relationship("Site")
+    credits_invoice = db.relationship("Invoice", remote_side=[id], backref=db.backref(
+        "credit_notes", order_by="Invoice.id"))
     lines = db.relationship("InvoiceLine", back_populates="invoice",
                             cascade="all, delete-orphan", order_by="InvoiceLine.id")
 
@@ -346,6 +360,53 @@ class Invoice(db.Model):
         self.total_net = round_money(sum((line.net for line in self.lines), Decimal(0)))
         self.total_tax = round_money(sum((line.tax for line in self.lines), Decimal(0)))
         self.total_gross = self.total_net + self.total_tax
+
+    @property
+    def is_credit_note(self):
+        return self.credits_invoice_id is not None or self.credits_invoice is not None
+
+    @property
+    def credited_gross(self):
+        """What the credit notes of this invoice take off it."""
+        return sum((note.total_gross for note in self.credit_notes), Decimal(0))
+
+    @property
+    def remaining_gross(self):
+        """The invoice's total less its credit notes."""
+        return self.total_gross - self.credited_gross
+
+    def credited_quantity(self, line):
+        """How much of `line` the credit notes already credit (matched by product, price,
+        tax rate and description, as a credit note copies them)."""
+        return sum((Decimal(other.quantity) for note in self.credit_notes for other in note.lines
+                    if _same_line(other, line)), Decimal(0))
+
+    def credit(self, quantities, number=None):
+        """A new credit note for `quantities` ({line: quantity}) of this invoice's lines.
+
+        Refused (InvalidValue) for a credit note, a quantity below zero, more than is left to
+        credit on a line, or nothing at all."""
+        if self.is_credit_note:
+            raise InvalidValue("credits_invoice", "A credit note cannot be credited itself.")
+        with db.session.no_autoflush:
+            left_of = {line: Decimal(line.quantity) - self.credited_quantity(line)
+                       for line in quantities}
+            note = Invoice(number=number or Invoice.next_number(), customer=self.customer,
+                           site=self.site, currency=self.currency, status="draft")
+            for line, quantity in quantities.items():
+                quantity, left = Decimal(str(quantity or 0)), left_of[line]
+                if quantity < 0 or quantity > left:
+                    raise InvalidValue("lines", f"Line '{line}': between 0 and {left.normalize()} "
+                                                f"can still be credited, not {quantity.normalize()}.")
+                if quantity:
+                    note.lines.append(InvoiceLine(
+                        product=line.product, description=line.description, quantity=quantity,
+                        unit_price=line.unit_price, tax_rate=line.tax_rate))
+            if not note.lines:
+                raise InvalidValue("lines", "Choose at least one line and a quantity to credit.")
+            note.credits_invoice = self
+        note.recompute_totals()
+        return note
 
     @staticmethod
     def next_number():
@@ -405,6 +466,11 @@ class InvoiceLine(db.Model):
 
     def __str__(self):
         return self.description or (str(self.product) if self.product else f"Line {self.id}")
+
+
+def _same_line(one, other):
+    return (one.product_id == other.product_id and one.unit_price == other.unit_price
+            and one.tax_rate_id == other.tax_rate_id and one.description == other.description)
 
 
 def _invoices_touched(session):

@@ -14,7 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 def init_app(app):
     from backoffice import hooks
-    from exact_plugin import admin, cli, connection, importing, realtime, syncing
+    from exact_plugin import admin, cli, connection, importing, ledger, realtime, syncing
     from exact_plugin import outbound, settings
     settings.init_app(app)
     hooks.register_migrations(app, MIGRATIONS)
@@ -25,3 +25,4 @@ def init_app(app):
     syncing.init_app(app)
     outbound.init_app(app)
     realtime.init_app(app)
+    ledger.init_app(app)

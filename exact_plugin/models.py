@@ -114,6 +114,8 @@ class ExactConnection(db.Model):
     daily_limit = db.Column(db.Integer)
     daily_remaining = db.Column(db.Integer)
     daily_reset_at = db.Column(db.Float)
+    # When the payment status of its invoices was last read from Exact (exact_plugin/ledger).
+    payments_checked_at = db.Column(db.DateTime)
 
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

@@ -34,6 +34,8 @@ def plugin_settings():
         # Sync (seconds): how often the relay looks for outbox rows nobody queued (Redis down,
         # worker killed).
         "EXACT_SYNC_RELAY_SECONDS": env_int("EXACT_SYNC_RELAY_SECONDS", 60),
+        # How often the payment status of invoices is read from Exact (docs/ledger.md).
+        "EXACT_PAYMENTS_REFRESH_SECONDS": env_int("EXACT_PAYMENTS_REFRESH_SECONDS", 900),
         # A row taken by a job longer ago than this is taken again (its worker died).
         "EXACT_SYNC_LEASE_SECONDS": env_int("EXACT_SYNC_LEASE_SECONDS", 300),
         # The per-record lock expires after this, so a killed worker cannot hold a record.

@@ -28,6 +28,19 @@ class ExactSyncView(ExactModuleView, SecureBaseView):
                            record_url=record_url,
                            failed_companies=_companies_with_failures())
 
+    @expose("/payments/refresh", methods=["POST"])
+    def refresh_payments(self):
+        """Read the payment status of the invoices in Exact now (also done periodically)."""
+        import jobs as job_queue
+        from exact_plugin.ledger import REFRESH_JOB_ID, payments
+        queued = job_queue.enqueue(payments.refresh_all_companies, job_id=REFRESH_JOB_ID,
+                                   unique=True, result_ttl=60)
+        flash("The payment status of the invoices is being read from Exact Online; the invoice "
+              "list shows it once done." if queued is not None else
+              "The payment status is already being read from Exact Online.", "info")
+        return redirect(request.form.get("next") if (request.form.get("next") or "").startswith(
+            "/admin/") else url_for(".index"))
+
     @expose("/generate-product-id")
     def generate_product_id(self):
         return jsonify(product_id=product_ids.generate_product_id())

@@ -25,6 +25,8 @@ class Import:
     name_column: str = "name"        # host column holding the name (third rule)
     # Exact: VAT codes are kept on the mapping, not on the host tax rate (issue 5)
     codes_on_bindings: bool = False
+    # host_code(exact code) -> the code the host holds, when the two differ (suppliers)
+    host_code: Callable | None = None
     create_only: tuple = ()          # written only on create (unique host IDs)
     unique_columns: tuple = ()
     prepare: Callable | None = None      # prepare(ctx, items): resolve references per batch

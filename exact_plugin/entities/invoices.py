@@ -1,5 +1,8 @@
 """Invoices: Exact sales invoices (`salesinvoice/SalesInvoices`, nested lines), sent only.
 
+A credit note (a host invoice that credits another) goes the same way as Type 8021 with
+negative quantities, and gets its own number back like any invoice.
+
 Export: the customer and products go first (dependencies); YourRef carries the back office's
 number; after the create the invoice is processed when the company asks for status 50, and
 the number Exact assigned is written back so both systems show the same one.
@@ -33,14 +36,17 @@ def build_invoice(invoice, binding):
     company = binding.connection
     validation.check_invoice(invoice, company)  # every local check before the first call
     account_id = dependency_exact_id("Customer", invoice.customer, company)
+    credited = invoice.credits_invoice
     lines = []
     for line in invoice.lines:
         item_id = dependency_exact_id("Product", line.product, company)
         lines.append(outbound.invoice_line_payload(
-            line, item_id=item_id, vat_code=validation.vat_code_of(line.tax_rate, company)))
+            line, item_id=item_id, vat_code=validation.vat_code_of(line.tax_rate, company),
+            credit=credited is not None))
     your_ref = binding.exact_code or invoice.number
     return outbound.invoice_payload(invoice, account_id=account_id, your_ref=your_ref,
-                                    lines=lines)
+                                    lines=lines,
+                                    credits_number=credited.number if credited else None)
 
 
 def wants_processing(company):

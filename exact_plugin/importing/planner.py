@@ -103,11 +103,17 @@ def _bound_elsewhere(ctx, host_ids):
             Binding.exact_id.is_not(None)))}
 
 
+def _host_code(ctx, code):
+    """The code as the host holds it (suppliers: without their Exact code range)."""
+    convert = ctx.target.host_code
+    return convert(code) if convert and code else code
+
+
 def plan_batch(ctx, rows):
     """One Plan per staged row (objects with exact_id, code, name), in order."""
     by_exact = _bindings_by_exact(ctx, [row.exact_id for row in rows])
     existing = _existing_host_ids(ctx, set(by_exact.values()))
-    by_code = _host_ids_by_code(ctx, [row.code for row in rows])
+    by_code = _host_ids_by_code(ctx, [_host_code(ctx, row.code) for row in rows])
     by_name = _host_ids_by_name(ctx, [row.name for row in rows])
     bound = _bound_elsewhere(ctx, set().union(*by_code.values()))
     plans = []
@@ -132,7 +138,7 @@ def _plan_row(ctx, row, by_exact, existing, by_code, by_name, bound):
         return Plan(CONFLICT, ctx.target.code_rule, conflict=(
             f"Code {row.code!r} is used by more than one Exact {label}. Give each a unique "
             "code in Exact and import again."))
-    for rule, key, found in ((ctx.target.code_rule, row.code, by_code),
+    for rule, key, found in ((ctx.target.code_rule, _host_code(ctx, row.code), by_code),
                              (RULE_NAME, row.name, by_name)):
         host_ids = found.get(key) if key else None
         if host_ids:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from backoffice.countries import ISO_COUNTRY_CODES as ISO_COUNTRIES
-from backoffice.models import Customer, GLAccount, Product, Site, TaxRate
+from backoffice.models import Customer, GLAccount, Product, Site, Supplier, TaxRate
 
 # Exact GLAccount.Type codes (reference §6.5) -> the host's account type.
 INCOME_TYPES = frozenset({110, 140, 160})
@@ -55,6 +55,11 @@ def record_hash(record):
 
 def is_customer(record):
     return text(record.get("Status")) == CUSTOMER_STATUS
+
+
+def is_supplier(record):
+    """Exact: suppliers are Accounts with IsSupplier (reference §6.1)."""
+    return record.get("IsSupplier") is True
 
 
 @lru_cache(maxsize=None)
@@ -120,6 +125,34 @@ def map_customer(record):
     if code and code.isdigit() and len(code) <= 18:
         fields["accounting_id"] = code
     return Mapped(fields=fields, site=site, problems=problems)
+
+
+SUPPLIER_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "vat_number": "VAT number",
+                   "address_line1": "Address line 1", "address_line2": "Address line 2",
+                   "city": "City", "postcode": "Postcode", "country": "Country"}
+
+
+def map_supplier(record, host_code=None):
+    """An Exact Account with IsSupplier -> supplier fields (its address is on the supplier).
+
+    `host_code(code)`: the supplier ID for accounting integration an Exact code stands for
+    (suppliers' codes have their own range in Exact, exact_plugin/entities/suppliers.py)."""
+    code = text(record.get("Code"))
+    fields = {"name": text(record.get("Name")), "email": text(record.get("Email")),
+              "phone": text(record.get("Phone")), "vat_number": text(record.get("VATNumber")),
+              "address_line1": text(record.get("AddressLine1")),
+              "address_line2": text(record.get("AddressLine2")),
+              "city": text(record.get("City")), "postcode": text(record.get("Postcode")),
+              "country": text(record.get("Country"))}
+    problems = _required_name(fields["name"], "supplier")
+    country_problems = _country_problems(fields["country"])
+    fields["country"] = fields["country"].upper() if fields["country"] and not country_problems \
+        else None
+    problems += country_problems + _length_problems(Supplier.__table__, fields, SUPPLIER_LABELS)
+    accounting_id = host_code(code) if host_code and code else code
+    if accounting_id and accounting_id.isdigit() and len(accounting_id) <= 18:
+        fields["accounting_id"] = accounting_id
+    return Mapped(fields=fields, problems=problems)
 
 
 def _country_problems(country):

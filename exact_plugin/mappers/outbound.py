@@ -18,6 +18,10 @@ INVOICE_DESCRIPTION_MAX = 60
 ACCOUNT_CODE_WIDTH = 18
 # Exact: SalesInvoice.Type 8020 = normal sales invoice (reference §6.6).
 SALES_INVOICE_TYPE = 8020
+# Exact: 8021 = credit note; its lines have negative quantities (reference §6.6; docs/sandbox.md
+# §Credit notes). No API field links it to the invoice it corrects (picqer#464): the
+# Description names that invoice.
+CREDIT_NOTE_TYPE = 8021
 # Exact: SalesInvoice.Status 50 = processed, reached by printing (reference §6.6).
 STATUS_PROCESSED = 50
 
@@ -69,6 +73,8 @@ def account_payload(record, address_source, *, is_supplier=False):
     payload.update(_address(address_source))
     payload.update({field: _text(getattr(record, attribute, None))
                     for field, attribute in CONTACT_FIELDS.items()})
+    # Archiving in the back office blocks the account in Exact (reference §6.1: Blocked).
+    payload["Blocked"] = bool(getattr(record, "archived", False))
     if is_supplier:
         payload["IsSupplier"] = True
     else:
@@ -101,41 +107,56 @@ def item_payload(product, *, item_group_id=None, vat_code=None, gl_revenue_id=No
         "GLCosts": gl_costs_id,
         "CostPriceStandard": _number(product.cost),
         "IsSalesItem": True,
+        # Archiving ends the item in Exact: an item is active between its StartDate and
+        # EndDate (reference §6.2); the day it was last changed is the stable choice.
+        "EndDate": archived_on(product),
     }
     return payload
+
+
+def archived_on(record):
+    if not getattr(record, "archived", False):
+        return None
+    return (record.updated_at.date() if record.updated_at else None).isoformat() \
+        if record.updated_at else None
 
 
 def description_was_cut(product):
     return len(_text(product.name) or "") > ITEM_DESCRIPTION_MAX
 
 
-def invoice_line_payload(line, *, item_id, vat_code=None):
-    """One SalesInvoiceLines entry: item, quantity, price, VAT code, description."""
+def invoice_line_payload(line, *, item_id, vat_code=None, credit=False):
+    """One SalesInvoiceLines entry: item, quantity, price, VAT code, description. A credit
+    note's line credits its quantity: negative in Exact, the price stays positive."""
     description = _text(line.description) or _text(getattr(line.product, "name", None))
+    quantity = _number(line.quantity)
     return {
         "Item": item_id,
         "Description": (description or "")[:INVOICE_DESCRIPTION_MAX] or None,
-        "Quantity": _number(line.quantity),
+        "Quantity": -quantity if credit and quantity else quantity,
         "UnitPrice": _number(line.unit_price),
         "VATCode": vat_code,
     }
 
 
-def invoice_payload(invoice, *, account_id, your_ref, lines):
+def invoice_payload(invoice, *, account_id, your_ref, lines, credits_number=None):
     """salesinvoice/SalesInvoices payload with nested lines (reference §6.6).
 
     `your_ref` is the host invoice number the invoice was first sent with: YourRef is the
-    natural key Exact is searched by after a lost answer (reference §9.7).
+    natural key Exact is searched by after a lost answer (reference §9.7). `credits_number`:
+    this is a credit note for the invoice Exact knows by that number.
     """
+    description = (f"Credit note {your_ref} for invoice {credits_number}"
+                   if credits_number else f"Invoice {your_ref}")
     return {
         "OrderedBy": account_id,
         "InvoiceTo": account_id,
         "YourRef": your_ref,
-        "Description": f"Invoice {your_ref}"[:INVOICE_DESCRIPTION_MAX],
+        "Description": description[:INVOICE_DESCRIPTION_MAX],
         "OrderDate": invoice.date.isoformat() if invoice.date else None,
         "DueDate": invoice.due_date.isoformat() if invoice.due_date else None,
         "Currency": invoice.currency,
-        "Type": SALES_INVOICE_TYPE,
+        "Type": CREDIT_NOTE_TYPE if credits_number else SALES_INVOICE_TYPE,
         "SalesInvoiceLines": list(lines),
     }
 

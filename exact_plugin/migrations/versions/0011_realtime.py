@@ -2,13 +2,13 @@
 reconciliation (issue 15)
 
 Revision ID: 0011_realtime
-Revises: 0007_honest_sync
+Revises: 0010_ledger
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0011_realtime"
-down_revision = "0007_honest_sync"
+down_revision = "0010_ledger"
 branch_labels = None
 depends_on = None
 

@@ -18,9 +18,9 @@ def made_up_entity():
 def test_the_plugin_declares_its_entities_one_module_each():
     assert set(entities.all_entities()) == {
         "tax_rates", "gl_accounts", "customers", "item_groups", "products", "suppliers",
-        "invoices"}
+        "invoices", "receivables"}
     assert [spec.name for spec in entities.importable()] == [
-        "tax_rates", "gl_accounts", "customers", "products"]
+        "tax_rates", "gl_accounts", "customers", "suppliers", "products"]
     assert set(entities.exported()) == {"Customer", "Supplier", "Product", "Invoice"}
 
 

@@ -63,7 +63,8 @@ def test_product_becomes_an_item_with_group_vat_code_and_gl_accounts():
                                     gl_revenue_id="gl-8000", gl_costs_id="gl-7000")
     assert payload == {"Code": "1001", "Description": "Consultancy hour", "ExtraDescription": None,
                        "ItemGroup": "g-1", "SalesVatCode": "2", "GLRevenue": "gl-8000",
-                       "GLCosts": "gl-7000", "CostPriceStandard": 40.0, "IsSalesItem": True}
+                       "GLCosts": "gl-7000", "CostPriceStandard": 40.0, "IsSalesItem": True,
+                       "EndDate": None}
 
 
 def test_long_product_name_is_cut_at_60_characters_and_the_rest_goes_to_extra_description():

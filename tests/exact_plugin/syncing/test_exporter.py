@@ -81,9 +81,10 @@ def test_customer_without_accounting_id_stays_not_synced_and_says_what_to_set(co
 
 
 def test_supplier_is_created_as_an_account_marked_as_supplier(company, sandbox):
+    """Its Exact code is in the suppliers' range (exact_plugin/entities/suppliers.py)."""
     supplier = make_supplier()
     assert binding_of(company, supplier).sync_state == "synced"
-    [account] = exact_records(sandbox, "Accounts", Code="9001")
+    [account] = exact_records(sandbox, "Accounts", Code="900009001")
     assert account["IsSupplier"] is True and account["City"] == "Delft"
 
 
