@@ -24,6 +24,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--redirect-uri", default="http://127.0.0.1:5000/authcallback")
     parser.add_argument("--no-error-block", action="store_true", help="turn the 10-errors-per-hour rule off")
     parser.add_argument("--language", choices=("en", "nl"), default="en")
+    parser.add_argument("--webhook-validation-delay", type=float, default=1.0,
+                        help="seconds between a subscription's creation and its validation POST (Exact: ~1)")
+    parser.add_argument("--no-webhooks", action="store_true", help="turn webhook notifications off")
     return parser.parse_args(argv)
 
 
@@ -32,7 +35,8 @@ def config_from(args: argparse.Namespace) -> dict:
     return {"accounts": args.accounts, "items": args.items, "divisions": args.divisions,
             "minutely_limit": args.minutely_limit, "daily_limit": args.daily_limit,
             "window_seconds": args.window_seconds, "faults": args.faults, "db": args.db, "seed": args.seed,
-            "redirect_uri": args.redirect_uri, "error_block": not args.no_error_block, "language": args.language}
+            "redirect_uri": args.redirect_uri, "error_block": not args.no_error_block, "language": args.language,
+            "webhook_validation_delay": args.webhook_validation_delay, "webhook_delivery": not args.no_webhooks}
 
 
 def main(argv=None) -> None:

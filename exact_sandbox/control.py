@@ -4,11 +4,15 @@ import json
 from flask import Blueprint, jsonify, request
 
 from . import entities as E
+from . import receivables
 from .errors import ODataError
+from .invoices import lines_of, process_invoice
+from .odata import parse_datetime_ms
+from .values import pad
 from .state import RUNTIME_SETTINGS
 
 LIMIT_TYPES = {"minutely_limit": int, "daily_limit": int, "window_seconds": int, "token_daily_limit": int,
-               "error_block": bool, "language": str}
+               "error_block": bool, "language": str, "webhook_validation_delay": float, "webhook_delivery": bool}
 
 
 def create_blueprint(state) -> Blueprint:
@@ -127,8 +131,51 @@ def create_blueprint(state) -> Blueprint:
         state.records.delete(division, entity_named(name), key)
         return jsonify(ok=True)
 
+    @bp.post("/invoices/<int:division>")
+    def create_invoice(division):
+        """A sales invoice made "by a user in Exact" (docs/sandbox.md §Sales invoices made in Exact).
+
+        Body: the API's SalesInvoices POST body, where ``AccountCode`` may replace ``OrderedBy`` and a
+        line's ``ItemCode`` its ``Item``; ``process`` (default true) also prints it (status 50, receivable),
+        ``InvoiceDate`` sets the processing date.  Exact's rules apply as for an API POST.
+        """
+        body = payload()
+        process, invoice_date = body.pop("process", True), body.pop("InvoiceDate", None)
+        if "AccountCode" in body:
+            account = state.store.find(division, "Accounts", "Code", pad(body.pop("AccountCode"), ("r", 18)))
+            body["OrderedBy"] = (account or {}).get("ID", "unknown account code")
+        for line in body.get("SalesInvoiceLines") or []:
+            if isinstance(line, dict) and "ItemCode" in line:
+                item = state.store.find(division, "Items", "Code", line.pop("ItemCode"))
+                line["Item"] = (item or {}).get("ID", "unknown item code")
+        record, _ = state.records.create(division, E.SALES_INVOICES, body,
+                                         context={"client_id": state.config["client_id"]})
+        if process:
+            record = process_invoice(state.records, division, record["InvoiceID"],
+                                     parse_datetime_ms(invoice_date) if invoice_date else None)
+        return jsonify({**record, "SalesInvoiceLines": lines_of(state.records, division, record["InvoiceID"])}), 201
+
+    @bp.post("/payments/<int:division>")
+    def record_payment(division):
+        """A payment booked "in Exact": {InvoiceID | InvoiceNumber [+ Journal], Amount?, Date?} (docs/sandbox.md)."""
+        body = payload()
+        invoice = receivables.find_invoice(state.records, division, body)
+        paid_on = parse_datetime_ms(body["Date"]) if body.get("Date") else state.clock.now_ms()
+        rows = receivables.record_payment(state.records, division, invoice["InvoiceID"], body.get("Amount"), paid_on)
+        return jsonify(InvoiceID=invoice["InvoiceID"], InvoiceNumber=invoice.get("InvoiceNumber"),
+                       outstanding=receivables.outstanding(rows), receivables=rows)
+
     @bp.get("/webhooks")
     def webhook_deliveries():
         return jsonify(state.stats.snapshot()["webhook_deliveries"])
+
+    @bp.get("/webhooks/subscriptions")
+    def webhook_subscriptions():
+        """Every subscription with its validation state (Exact does not expose it over the API)."""
+        rows = state.store.select("SELECT division, data FROM records WHERE entity = 'WebhookSubscriptions' "
+                                  "ORDER BY seq", [])
+        return jsonify([{**json.loads(data), "division": division, **{
+            f"validation_{name}": value for name, value in state.webhooks.validation(json.loads(data)["ID"]).items()}}
+            for division, data in rows])
 
     return bp

@@ -10,11 +10,14 @@ from dataclasses import replace
 
 from . import entities as E
 from .errors import ODataError, ValidationFailed
+from .receivables import create_for_invoice
 from .values import new_guid, normalise_key
 
 STATUS_DESCRIPTIONS = {10: "Draft", 20: "Open", 50: "Processed"}
 TYPE_DESCRIPTIONS = {8020: "Normal", 8021: "Credit note", 8023: "Direct sales invoice", 8024: "Direct credit note"}
-DEFAULT_SALES_JOURNAL = "70"
+CREDIT_NOTE_TYPES = (8021, 8024)
+DEFAULT_SALES_JOURNAL = "70"   # the division's default sales journal (seed.py)
+SALES_JOURNAL_TYPE = 20        # Exact: journal Type 20 = sales (reference §6.5)
 MALFORMED = "Error processing request stream. The request should be a valid top-level resource object."
 
 
@@ -47,6 +50,13 @@ def lines_of(records, division: int, invoice_id: str) -> list[dict]:
         "SELECT data FROM records WHERE division = ? AND entity = 'SalesInvoiceLines' "
         "AND json_extract(data, '$.InvoiceID') = ? ORDER BY seq", [division, invoice_id])
     return [json.loads(row[0]) for row in rows]
+
+
+def check_credit_sign(records, invoice_type, line: dict, number: int) -> None:
+    """Sandbox choice (stricter; docs/sandbox.md §Credit notes): credit note lines carry negative quantities,
+    so their amounts are negative as in Exact's ledger; a positive line on a credit note is refused."""
+    if invoice_type in CREDIT_NOTE_TYPES and not (line.get("Quantity") or 0) < 0:
+        raise ValidationFailed([records.messages()["credit_sign"].format(number)])
 
 
 def refuse_if_processed(records, invoice: dict | None) -> None:
@@ -112,6 +122,8 @@ def process_invoice(records, division: int, invoice_id: str, invoice_date=None) 
         invoice["InvoiceDate"] = invoice_date or invoice.get("InvoiceDate") or records.state.clock.now_ms()
         records.store.update(division, "SalesInvoices", invoice_id, invoice)
         recalculate(records, division, invoice_id)
+        # Exact: processing creates the financial transaction (reference §6.6), hence the receivable
+        create_for_invoice(records, division, records.store.get(division, "SalesInvoices", invoice_id))
     records.notify(division, E.SALES_INVOICES, "Update", invoice_id)
     return records.store.get(division, "SalesInvoices", invoice_id)
 
@@ -123,31 +135,51 @@ class InvoiceRules:
         if nested is not None and not isinstance(nested, list):
             raise ODataError(400, MALFORMED)
         invoice["InvoiceTo"] = invoice.get("InvoiceTo") or invoice.get("OrderedBy")
-        journal = records.store.find(division, "Journals", "Code", invoice.get("Journal") or "")
-        # Exact: an unknown journal (e.g. a GUID) silently falls back to the default (reference §9.13)
-        if journal is None:
-            journal = records.store.find(division, "Journals", "Code", DEFAULT_SALES_JOURNAL)
-        invoice["Journal"] = journal["Code"]
-        invoice["JournalDescription"] = journal["Description"]
+        self.set_journal(records, division, invoice)
         # Exact: Status is read-only; new invoices are open (reference §6.6)
         invoice["Status"], invoice["StatusDescription"] = 20, STATUS_DESCRIPTIONS[20]
-        invoice["Type"] = invoice.get("Type") or 8020
-        invoice["TypeDescription"] = TYPE_DESCRIPTIONS.get(invoice["Type"], "Normal")
+        invoice["Type"] = 8020 if invoice.get("Type") is None else invoice["Type"]
+        self.set_type(records, invoice)
         invoice["Currency"] = invoice.get("Currency") or "EUR"
         invoice["OrderDate"] = invoice.get("OrderDate") or records.state.clock.now_ms()
         invoice["OrderNumber"] = invoice.get("OrderNumber") or next_order_number(records, division)
         if records.state.division_setting(division, "assign_invoice_number") == "entry":
             invoice["InvoiceNumber"] = next_invoice_number(records, division, invoice["Journal"])
             invoice["InvoiceDate"] = records.state.clock.now_ms()
-        self.check_lines(records, division, nested or [])
+        self.check_lines(records, division, nested or [], invoice["Type"])
 
-    def check_lines(self, records, division: int, nested: list) -> None:
+    def set_type(self, records, invoice: dict) -> None:
+        """Exact: Type 8020 sales invoice, 8021 credit note, 8023 direct sales invoice, 8024 direct credit
+        note (reference §6.6); any other value is refused (the sandbox's wording, unverified)."""
+        if type(invoice["Type"]) is not int or invoice["Type"] not in TYPE_DESCRIPTIONS:
+            raise ValidationFailed([records.messages()["type"].format(invoice["Type"])])
+        invoice["TypeDescription"] = TYPE_DESCRIPTIONS[invoice["Type"]]
+
+    def set_journal(self, records, division: int, invoice: dict) -> None:
+        """Journal: the code of one of the division's sales journals; the default one when none is sent.
+
+        Exact: "Every invoice should be linked to a sales journal" (picqer SyncSalesInvoice.php) and an invalid
+        journal is a 500 "Invalid journal. The journal must be a ... journal." (picqer#452). Exact was seen to
+        fall back silently to the default journal for a GUID (reference §9.13); the sandbox refuses
+        anything that is not a sales journal code instead (the stricter choice, docs/sandbox.md).
+        """
+        code = invoice.get("Journal")
+        if code in (None, ""):
+            code = DEFAULT_SALES_JOURNAL
+        journal = records.store.find(division, "Journals", "Code", str(code).strip())
+        if journal is None or journal.get("Type") != SALES_JOURNAL_TYPE:
+            raise ValidationFailed([records.messages()["journal"]])
+        invoice["Journal"] = journal["Code"]
+        invoice["JournalDescription"] = journal["Description"]
+
+    def check_lines(self, records, division: int, nested: list, invoice_type: int) -> None:
         problems = []
-        for line in nested:
+        for number, line in enumerate(nested, start=1):
             try:
                 clean = records.clean_payload(E.SALES_INVOICE_LINES, line, False)
                 clean.pop("InvoiceID", None)
                 records.validate(division, NESTED_LINE, prepare_line(records, division, clean), None)
+                check_credit_sign(records, invoice_type, clean, number)
             except ValidationFailed as failure:
                 problems += [message for message in failure.messages if message not in problems]
         if problems:
@@ -158,10 +190,17 @@ class InvoiceRules:
             add_line(records, division, invoice["InvoiceID"], line, number)
         recalculate(records, division, invoice["InvoiceID"])
 
-    def before_update(self, records, division: int, invoice: dict) -> None:
+    def before_update(self, records, division: int, invoice: dict, changes: dict | None = None) -> None:
         refuse_if_processed(records, invoice)
+        if changes and "Journal" in changes:
+            self.set_journal(records, division, changes)
+        if changes and "Type" in changes:
+            self.set_type(records, changes)
+            for line in lines_of(records, division, invoice["InvoiceID"]):
+                check_credit_sign(records, changes["Type"], line, line["LineNumber"])
 
-    before_delete = before_update
+    def before_delete(self, records, division: int, invoice: dict) -> None:
+        refuse_if_processed(records, invoice)
 
     def after_delete(self, records, division: int, invoice: dict) -> None:
         for line in lines_of(records, division, invoice["InvoiceID"]):
@@ -191,6 +230,7 @@ class LineRules:
         invoice = records.store.get(division, "SalesInvoices", line.get("InvoiceID") or "")
         refuse_if_processed(records, invoice)
         prepare_line(records, division, line)
+        check_credit_sign(records, (invoice or {}).get("Type"), line, "new")
         existing = lines_of(records, division, line.get("InvoiceID") or "")
         line["LineNumber"] = max((each.get("LineNumber") or 0 for each in existing), default=0) + 1
 
@@ -198,10 +238,14 @@ class LineRules:
         recalculate(records, division, line["InvoiceID"])
         records.notify(division, E.SALES_INVOICES, "Update", line["InvoiceID"])
 
-    def before_update(self, records, division: int, line: dict) -> None:
-        refuse_if_processed(records, records.store.get(division, "SalesInvoices", line["InvoiceID"]))
+    def before_update(self, records, division: int, line: dict, changes: dict | None = None) -> None:
+        invoice = records.store.get(division, "SalesInvoices", line["InvoiceID"])
+        refuse_if_processed(records, invoice)
+        if changes and "Quantity" in changes:
+            check_credit_sign(records, (invoice or {}).get("Type"), changes, line["LineNumber"])
 
-    before_delete = before_update
+    def before_delete(self, records, division: int, line: dict) -> None:
+        self.before_update(records, division, line)
 
     def after_delete(self, records, division: int, line: dict) -> None:
         self.after_write(records, division, line, None)

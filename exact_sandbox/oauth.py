@@ -224,6 +224,11 @@ def with_query(url: str, params: dict) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+TOKEN_ENDPOINT = "oauth2/token"
+# Sandbox choice: the answer of a blocked token endpoint is unverified (reference §4, §10)
+TOKEN_BLOCKED = {"error": "access_denied", "error_description": "Too many errors in the past hour for this endpoint."}
+
+
 def create_blueprint(state) -> Blueprint:
     bp = Blueprint("oauth", __name__)
     oauth = state.oauth
@@ -268,10 +273,16 @@ def create_blueprint(state) -> Blueprint:
         code = oauth.issue_code(app["client_id"], app["redirect_uri"], divisions)
         return redirect(with_query(app["redirect_uri"], {"code": code, "state": form.get("state")}))
 
+    def refuse_if_blocked(app: dict) -> None:
+        if state.error_budget.is_blocked(app["client_id"], None, TOKEN_ENDPOINT):
+            raise TokenError(400, TOKEN_BLOCKED, {"Reason": "TooManyErrors"})
+
     @bp.post("/api/oauth2/token")
     def token():
+        app = None
         try:
             app = oauth.authenticate_client(request.form, request.authorization)
+            refuse_if_blocked(app)
             grant_type = request.form.get("grant_type")
             if grant_type == "authorization_code":
                 grant = oauth.exchange_code(app, request.form)
@@ -281,6 +292,10 @@ def create_blueprint(state) -> Blueprint:
                 raise TokenError(400, {"error": "unsupported_grant_type"})
         except TokenError as error:
             state.stats.record_token(error.status)
+            if app is not None:
+                # Exact: a too-early refresh counts toward the hourly error limit (picqer#475, reference §1.4);
+                # the sandbox counts every 400/401 of a known app at the token endpoint
+                state.error_budget.record(app["client_id"], None, TOKEN_ENDPOINT, error.status)
             return error.response()
         state.stats.record_token(200)
         # Exact: expires_in is a JSON string (reference §1.3)

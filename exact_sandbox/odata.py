@@ -230,6 +230,11 @@ def compile_filter(tree, column) -> tuple[str, list]:
                 if operator not in ("eq", "ne"):
                     raise ODataError(400, "null can only be compared with eq or ne.")
                 return f"({walk(other)} IS {'NOT ' if operator == 'ne' else ''}NULL)"
+        if fields_in(left) and fields_in(right):
+            # Exact: comparing one property with another is not supported (reference §3.4, kb-copy
+            # "OData | Query string options"); the wording is the sandbox's
+            raise ODataError(400, "This $filter parameter is not supported for this resource: a property can "
+                                  "only be compared with a literal.")
         text_literal = any(side[0] == "lit" and side[2] == "string" for side in (left, right))
         # Exact runs on SQL Server with a case-insensitive collation (docs/sandbox.md, unverified)
         collate = " COLLATE NOCASE" if text_literal else ""

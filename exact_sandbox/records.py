@@ -9,14 +9,23 @@ from . import entities as E
 from .errors import ODataError, ValidationFailed
 from .odata import parse_datetime_ms
 from .invoices import INVOICE_RULES
+from .states import is_valid_state
 from .values import new_guid, normalise_key, pad
+from .webhooks import SubscriptionRules
 
-# Exact: English wording unverified, Dutch from picqer#10/#249/#416 (reference §5)
+# Exact: English wording unverified, Dutch from picqer#10/#249/#416 (reference §5);
+# "journal" follows the English shape of picqer#452 ("Invalid journal. The journal must be a cash journal.")
 MESSAGES = {
     "en": {"mandatory": "Mandatory: {}", "reference": "Invalid reference: {}", "exists": "Data already exists.",
-           "too_long": "Value too long: {} (maximum {} characters)", "processed": "Processed invoices can't be changed."},
+           "too_long": "Value too long: {} (maximum {} characters)", "processed": "Processed invoices can't be changed.",
+           "journal": "Invalid journal. The journal must be a sales journal.",
+           "type": "Invalid value for Type: {}. Allowed: 8020, 8021, 8023, 8024.",
+           "credit_sign": "A credit note line must have a negative quantity (line {})."},
     "nl": {"mandatory": "Verplicht: {}", "reference": "Ongeldige referentie: {}", "exists": "Gegeven bestaat reeds.",
-           "too_long": "Waarde te lang: {} (maximaal {} tekens)", "processed": "Verwerkte facturen kunnen niet worden gewijzigd."},
+           "too_long": "Waarde te lang: {} (maximaal {} tekens)", "processed": "Verwerkte facturen kunnen niet worden gewijzigd.",
+           "journal": "Ongeldig dagboek. Het dagboek moet een verkoopboek zijn.",
+           "type": "Ongeldige waarde voor Type: {}. Toegestaan: 8020, 8021, 8023, 8024.",
+           "credit_sign": "Een creditnotaregel moet een negatief aantal hebben (regel {})."},
 }
 
 # Derived read-only lookup fields: target field ← (reference field, referenced property)
@@ -35,6 +44,10 @@ LOOKUPS = {
 GL_TYPE_DESCRIPTIONS = {10: "Cash", 12: "Bank", 20: "Accounts receivable", 22: "Accounts payable", 24: "VAT",
                         90: "General", 110: "Revenue", 111: "Cost of goods", 120: "Other costs",
                         121: "Sales, general administrative expenses", 125: "Employee costs"}
+
+
+# Business-rule hooks per entity (before_create, after_write, before_update, before_delete, after_delete)
+RULES = {**INVOICE_RULES, "WebhookSubscriptions": SubscriptionRules()}
 
 
 class Records:
@@ -89,6 +102,11 @@ class Records:
                      if isinstance(record.get(name), str) and len(record[name]) > limit]
         problems += [text["reference"].format(name) for name, reference in entity.references.items()
                      if record.get(name) not in (None, "") and not self.resolve(division, reference, record[name])]
+        if "State" in entity.fields and "Country" in entity.fields \
+                and not is_valid_state(record.get("Country"), record.get("State")):
+            # Exact: State "must be assigned with a valid value from the selected country or set to empty"
+            # (picqer Account.php); message and code table unverified (states.py)
+            problems.append(text["reference"].format("State"))
         if problems:
             raise ValidationFailed(problems)
         for name in entity.unique:
@@ -118,8 +136,10 @@ class Records:
     def create(self, division: int, entity: E.Entity, payload: dict, trusted: bool = False,
                context: dict | None = None) -> tuple[dict, dict]:
         """Validate and store a new record; returns (stored record, cleaned posted fields)."""
-        rules = INVOICE_RULES.get(entity.name)
+        rules = RULES.get(entity.name)
         nested = payload.get("SalesInvoiceLines") if isinstance(payload, dict) else None
+        if not trusted and isinstance(payload, dict) and payload.get(entity.key):
+            self.refuse_existing_key(division, entity, payload[entity.key], rules)
         posted = self.clean_payload(entity, payload, trusted)
         key = posted.get(entity.key) if trusted and posted.get(entity.key) else new_guid()
         record = {name: None for name in entity.fields}
@@ -138,13 +158,30 @@ class Records:
         self.notify(division, entity, "Create", key)
         return self.get(division, entity, key), posted
 
+    def refuse_existing_key(self, division: int, entity: E.Entity, key, rules) -> None:
+        """A POST naming the key of an existing record is refused, not turned into a new record.
+
+        Exact: a credit note POSTed with the InvoiceID of the processed invoice it corrects was refused
+        with "Reeds verwerkt" (picqer#464); other existing keys → "Data already exists." (the stricter choice).
+        """
+        existing = self.get(division, entity, key) if isinstance(key, str) else None
+        if existing is None:
+            return
+        if rules:
+            rules.before_update(self, division, existing)
+        raise ValidationFailed([self.messages()["exists"]])
+
     def update(self, division: int, entity: E.Entity, key, payload: dict, trusted: bool = False) -> dict:
         key = normalise_key(entity.key, key)
         current = self.require(division, entity, key)
+        if not trusted and isinstance(payload, dict) and any(name in payload for name in entity.fixed_on_update):
+            # Exact: a PUT that sets Code answers 500 "Gegeven bestaat reeds.", even with the stored
+            # value (picqer#432, reference §6.1)
+            raise ValidationFailed([self.messages()["exists"]])
         changes = self.clean_payload(entity, payload, trusted)
-        rules = INVOICE_RULES.get(entity.name)
+        rules = RULES.get(entity.name)
         if rules:
-            rules.before_update(self, division, current)
+            rules.before_update(self, division, current, changes)
         record = {**current, **changes}
         with self.store.transaction():
             self.validate(division, entity, record, key)
@@ -159,7 +196,7 @@ class Records:
     def delete(self, division: int, entity: E.Entity, key) -> None:
         key = normalise_key(entity.key, key)
         current = self.require(division, entity, key)
-        rules = INVOICE_RULES.get(entity.name)
+        rules = RULES.get(entity.name)
         with self.store.transaction():
             if rules:
                 rules.before_delete(self, division, current)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 
 from . import entities as E
 from .errors import ODataError
+from .fieldsets import SYNC_INVOICE_LINE_FIELDS
 from .invoices import lines_of, process_invoice
 from .odata import compile_filter, fields_in, format_date, parse_filter
 
@@ -21,11 +22,19 @@ KEYED_PATH = re.compile(r"^(?P<path>[A-Za-z/]+?)(?:\((?P<key>[^)]*)\)(?:/(?P<nav
 MANDATORY_FILTER = ("This endpoint has mandatory filtering applied. A GET request for this endpoint must have a "
                     "$filter parameter with one of the following fields in the url:{}.")
 SELECT_REQUIRED = "Please add a $select or a $top=1 statement to the query string."
+# Exact: sync/Logistics/Items rejects $select=* (reference §3.4); bulk endpoints need "a selection of one or
+# more of the resource properties" (pisys Bulk/**). Wording unverified (docs/sandbox.md §Strictness).
+SELECT_ALL_REFUSED = "$select=* is not supported for this endpoint. Please select the properties you need."
 PRINTED = "salesinvoice/PrintedSalesInvoices"
-ME_FIELDS = ("UserID", "UserName", "FullName", "FirstName", "LastName", "Email", "CurrentDivision",
-             "AccountingDivision", "DivisionCustomer", "DivisionCustomerCode", "DivisionCustomerName", "Language",
-             "LanguageCode", "Legislation", "ServerTime", "ServerUtcOffset", "IsClientUser", "IsStarterUser",
-             "PackageCode", "PictureUrl")
+# Exact: the documented properties of current/Me (reference §2; picqer Me.php, which types
+# CurrentDivision, AccountingDivision, DossierDivision and Legislation as int, ServerUtcOffset as float)
+ME_FIELDS = ("UserID", "AccountingDivision", "CurrentDivision", "CustomerCode", "DivisionCustomer",
+             "DivisionCustomerCode", "DivisionCustomerName", "DivisionCustomerSiretNumber",
+             "DivisionCustomerVatNumber", "DossierDivision", "Email", "EmployeeID", "FirstName", "FullName", "Gender",
+             "Initials", "IsClientUser", "IsEmployeeSelfServiceUser", "IsMyFirmLiteUser", "IsMyFirmPortalUser",
+             "IsOEIMigrationMandatory", "IsStarterUser", "Language", "LanguageCode", "LastName", "Legislation",
+             "MiddleName", "Mobile", "Nationality", "PackageCode", "Phone", "PhoneExtension", "PictureUrl",
+             "ServerTime", "ServerUtcOffset", "ThumbnailPicture", "ThumbnailPictureFormat", "Title", "UserName")
 
 
 class Unauthorized(Exception):
@@ -74,12 +83,15 @@ class Endpoint:
         return self.mode == "sync" and self.entity is E.SALES_INVOICES
 
     def output_fields(self) -> tuple:
-        fields = self.entity.fields
-        if self.invoice_sync:
-            fields = fields + tuple(name for name in ("ID",) + E.SYNC_INVOICE_LINE_FIELDS if name not in fields)
-        if self.mode == "sync" and "Timestamp" not in fields:
-            fields = fields + E.SYNC_EXTRA_FIELDS
-        return fields
+        """The properties this endpoint has: sync endpoints their own documented list (fieldsets.py)."""
+        if self.mode == "sync":
+            return E.SYNC_FIELDS[self.template]
+        return self.entity.fields
+
+    def navigation_fields(self) -> tuple:
+        if self.mode == "sync":
+            return tuple(name for name in self.entity.deferred if name in E.SYNC_FIELDS[self.template])
+        return self.entity.deferred
 
 
 class ApiCall:
@@ -213,8 +225,12 @@ class ApiCall:
         if not text:
             return "", []
         tree = parse_filter(text)
+        allowed = None
         if self.endpoint.mode == "sync":
             allowed = E.SYNC_FILTERABLE.get(self.endpoint.template, {"Timestamp"})
+        elif self.endpoint.mode == "bulk":
+            allowed = E.BULK_FILTERABLE.get(self.endpoint.template)
+        if allowed is not None:
             refused = fields_in(tree) - allowed
             if refused:
                 raise ODataError(400, f"Filtering on these fields is not supported: {', '.join(sorted(refused))}.")
@@ -225,7 +241,12 @@ class ApiCall:
         args, endpoint = request.args, self.endpoint
         if endpoint.mode in ("bulk", "sync") and not args.get("$select") and args.get("$top") != "1":
             raise ODataError(400, SELECT_REQUIRED)  # reference §3.4
-        if endpoint.mode == "normal" and endpoint.entity.mandatory_filter and not args.get("$filter"):
+        self.check_mandatory_filter()
+
+    def check_mandatory_filter(self) -> None:
+        """Exact: plain and bulk endpoints with a sync counterpart need a $filter (reference §3.4, §6.8)."""
+        endpoint = self.endpoint
+        if endpoint.mode in ("normal", "bulk") and endpoint.entity.mandatory_filter and not request.args.get("$filter"):
             raise ODataError(400, MANDATORY_FILTER.format(",".join(sorted(endpoint.entity.fields))))
 
     def order_sql(self) -> str:
@@ -243,7 +264,19 @@ class ApiCall:
             parts.append(f"{self.column(name)} {direction.upper()}")
         return ", ".join(parts + ["seq"])
 
+    def check_query_options(self) -> None:
+        """Options the sandbox does not serve are refused rather than silently ignored."""
+        if "$skip" in request.args:
+            # Exact: $skip is not supported on endpoints released after March 2017; use $skiptoken
+            # (reference §3.3). The sandbox refuses it everywhere (stricter; wording its own).
+            raise ODataError(400, "The query parameter '$skip' is not supported. Use the __next link ($skiptoken).")
+        unknown = self.expanded() - set(self.endpoint.navigation_fields() if self.endpoint.mode == "normal" else ())
+        if unknown or (self.expanded() and self.endpoint.entity is not E.SALES_INVOICES):
+            # Only SalesInvoiceLines can be expanded here (docs/sandbox.md §Deliberately left out)
+            raise ODataError(400, f"$expand is not supported for '{', '.join(sorted(self.expanded()))}'.")
+
     def list_collection(self) -> Response:
+        self.check_query_options()
         self.check_list_rules()
         select = self.selection()
         where, params = self.scope()
@@ -328,22 +361,23 @@ class ApiCall:
         feed = []
         for (_, _, _, entity), record in zip(rows, records):
             if entity == "SalesInvoices":
-                feed.append({**{name: None for name in E.SYNC_INVOICE_LINE_FIELDS}, **record,
+                feed.append({**{name: None for name in SYNC_INVOICE_LINE_FIELDS}, **record,
                              "ID": record["InvoiceID"], "LineNumber": 0})
             else:
                 header = self.state.store.get(self.division, "SalesInvoices", record["InvoiceID"]) or {}
-                line = {name: record.get(name) for name in E.SYNC_INVOICE_LINE_FIELDS}
+                line = {name: record.get(name) for name in SYNC_INVOICE_LINE_FIELDS}
                 feed.append({**header, **line, "ID": record["ID"], "InvoiceID": record["InvoiceID"],
-                             "Timestamp": record["Timestamp"], "AmountFC": record.get("AmountFC"),
-                             "Description": record.get("Description")})
+                             "Timestamp": record["Timestamp"]})
         return feed
 
     def selection(self) -> list[str] | None:
         text = request.args.get("$select")
+        if text and text.strip() == "*" and self.endpoint.mode in ("bulk", "sync"):
+            raise ODataError(400, SELECT_ALL_REFUSED)
         if not text or text.strip() == "*":
             return None
         names = [name.strip() for name in text.split(",") if name.strip()]
-        allowed = set(self.endpoint.output_fields()) | set(self.endpoint.entity.deferred)
+        allowed = set(self.endpoint.output_fields()) | set(self.endpoint.navigation_fields())
         for name in names:
             if name.split("/")[0] not in allowed:
                 raise ODataError(400, f"No property '{name}' exists in type "
@@ -360,12 +394,16 @@ class ApiCall:
             division = self.division
         uri = f"{self.state.base_url}/api/v1/{division}/{entity.path}({key_literal(entity, record.get(entity.key))})"
         out = {"__metadata": {"uri": uri, "type": f"Exact.Web.Api.Models.{entity.model}"}}
-        fields = self.endpoint.output_fields() if entity is self.endpoint.entity else entity.fields
-        names = [name.split("/")[0] for name in select] if select else list(fields) + list(entity.deferred)
+        if entity is self.endpoint.entity:
+            fields, navigation = self.endpoint.output_fields(), self.endpoint.navigation_fields()
+        else:
+            fields, navigation = entity.fields, entity.deferred
+        names = [name.split("/")[0] for name in select] if select else list(fields) + list(navigation)
+        dates = entity.dates | (E.SALES_INVOICE_LINES.dates if self.endpoint.invoice_sync else frozenset())
         for name in dict.fromkeys(names):
             if name in entity.deferred:
                 out[name] = self.navigation(entity, record, name, uri, select)
-            elif name in entity.dates:
+            elif name in dates:
                 out[name] = format_date(record.get(name))
             else:
                 out[name] = record.get(name)
@@ -402,9 +440,12 @@ class ApiCall:
             record = self.state.records.get(self.division, entity, key)
         if record is None or (entity is E.WEBHOOK_SUBSCRIPTIONS and record.get("ClientID") != self.grant.client_id):
             raise ODataError(404, f"Resource not found for the segment '{entity.name}'.")
+        self.check_query_options()
         return json_response({"d": self.render(record, self.selection())})
 
     def count(self) -> Response:
+        # Sandbox choice: $count is a GET too, so mandatory filtering applies (unverified, the stricter reading)
+        self.check_mandatory_filter()
         where, params = self.scope()
         filter_sql, filter_params = self.filter_sql()
         total = self.state.store.select(f"SELECT COUNT(*) FROM records WHERE {where}{filter_sql}",
@@ -416,13 +457,18 @@ class ApiCall:
         first = self.grant.divisions[0]
         division = self.state.store.get(first, "Divisions", str(first)) or {}
         me = {"UserID": self.state.demo_user_id, "UserName": "demo", "FullName": "Demo User", "FirstName": "Demo",
-              "LastName": "User", "Email": "demo@sandbox.example", "CurrentDivision": first,
-              "AccountingDivision": first, "DivisionCustomer": None, "DivisionCustomerCode": None,
-              "DivisionCustomerName": division.get("Description"), "Language": "NL", "LanguageCode": "nl-NL",
-              "Legislation": division.get("Legislation", "NL"), "ServerTime": format_date(self.state.clock.now_ms()),
-              "ServerUtcOffset": 0, "IsClientUser": False, "IsStarterUser": False, "PackageCode": "SANDBOX",
-              "PictureUrl": None}
+              "LastName": "User", "Initials": "D.", "Gender": "O", "Email": "demo@sandbox.example",
+              "CurrentDivision": first, "AccountingDivision": first, "DivisionCustomer": None,
+              "DivisionCustomerCode": None, "DivisionCustomerName": division.get("Description"),
+              "DivisionCustomerVatNumber": division.get("VATNumber"), "Language": "NL", "LanguageCode": "nl-NL",
+              "Legislation": division.get("Legislation"), "ServerTime": format_date(self.state.clock.now_ms()),
+              "ServerUtcOffset": 0.0, "IsClientUser": False, "IsEmployeeSelfServiceUser": False,
+              "IsMyFirmLiteUser": False, "IsMyFirmPortalUser": False, "IsOEIMigrationMandatory": False,
+              "IsStarterUser": False, "PackageCode": "SANDBOX", "PictureUrl": None}
         select = [name.strip() for name in request.args.get("$select", "").split(",") if name.strip()]
+        unknown = [name for name in select if name not in ME_FIELDS]
+        if unknown:
+            raise ODataError(400, f"No property '{unknown[0]}' exists in type 'Exact.Web.Api.Models.Current.Me'.")
         uri = f"{self.state.base_url}/api/v1/current/Me(guid'{self.state.demo_user_id}')"
         out = {"__metadata": {"uri": uri, "type": "Exact.Web.Api.Models.Current.Me"}}
         out.update({name: me.get(name) for name in (select or ME_FIELDS)})
@@ -440,8 +486,6 @@ class ApiCall:
         entity = self.endpoint.entity
         record, posted = self.state.records.create(self.division, entity, self.body(),
                                                     context={"client_id": self.grant.client_id})
-        if entity is E.WEBHOOK_SUBSCRIPTIONS:
-            self.state.webhooks.validate_later(record)
         if "return=representation" in request.headers.get("Prefer", ""):
             self.expand_everything = True
             rendered = self.render(record, None)

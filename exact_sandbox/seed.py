@@ -36,8 +36,13 @@ GL_ACCOUNTS = [
     ("8020", "Omzet licenties", 110, "C", "W"), ("8100", "Omzet buitenland", 110, "C", "W"),
 ]
 
-JOURNALS = [("70", "Verkoopboek", 20), ("71", "Verkoopboek creditnota's", 21), ("60", "Inkoopboek", 22),
-            ("10", "Kas", 10), ("20", "Bank", 12), ("90", "Memoriaal", 90)]
+# Two sales journals (Type 20; 70 is the default), a return-invoice, a purchase, cash, bank and general
+# journal: an invoice may name only a sales journal (invoices.py)
+JOURNALS = [("70", "Verkoopboek", 20), ("72", "Verkoopboek export", 20), ("71", "Verkoopboek creditnota's", 21),
+            ("60", "Inkoopboek", 22), ("10", "Kas", 10), ("20", "Bank", 12), ("90", "Memoriaal", 90)]
+
+# Exact: Legislation is an int (picqer Me.php); the numbers per country are the sandbox's choice (unverified)
+LEGISLATIONS = {"NL": 1, "BE": 2, "DE": 3, "GB": 4, "US": 5, "FR": 6, "ES": 7}
 
 UNITS = [("pc", "Stuk", True, "A", None), ("uur", "Uur", False, "T", "h"), ("dag", "Dag", False, "T", "d"),
          ("kg", "Kilogram", False, "W", None), ("maand", "Maand", False, "T", "mo")]
@@ -94,12 +99,14 @@ def audit(rng: random.Random, division: int, user: str) -> dict:
 
 def division_record(number: int, index: int, rng: random.Random) -> dict:
     name = DIVISION_NAMES[index % len(DIVISION_NAMES)]
+    if index >= len(DIVISION_NAMES):  # many divisions (an MSP's companies): keep the names apart
+        name = f"{name} {index // len(DIVISION_NAMES) + 1}"
     country = "BE" if "Belgium" in name else "GB" if "Ltd" in name else "NL"
     return {"Code": number, "Description": name, "Hid": index + 1, "HID": index + 1, "Current": index == 0,
             "Main": index == 0, "IsMainDivision": index == 0, "IsDossierDivision": False,
             "IsPracticeDivision": False, "IsHRDivision": False, "Status": 1,
             "BlockingStatus": 0, "Country": country, "CountryDescription": country, "Currency": "EUR",
-            "CurrencyDescription": "Euro", "Legislation": country, "VATNumber": f"NL{rng.randrange(10**8, 10**9)}B01",
+            "CurrencyDescription": "Euro", "Legislation": LEGISLATIONS[country], "VATNumber": f"NL{rng.randrange(10**8, 10**9)}B01",
             "ChamberOfCommerceNumber": str(rng.randrange(10**7, 10**8)), "StartDate": BASE_CREATED_MS,
             "DivisionMoveDate": None, "City": "Utrecht", "Postcode": "3511 AB", "AddressLine1": "Oudegracht 1",
             "Created": BASE_CREATED_MS, "Modified": BASE_CREATED_MS}

@@ -22,9 +22,11 @@ DEFAULT_CONFIG = {
     "client_id": DEMO_CLIENT_ID, "client_secret": "sandbox-demo-secret",
     "redirect_uri": "http://127.0.0.1:5000/authcallback", "webhook_secret": "sandbox-webhook-secret",
     "assign_invoice_number": "entry",
+    # Exact: the validation POST comes ~1 s after the subscription is created (reference §8)
+    "webhook_validation_delay": 1.0, "webhook_delivery": True,
 }
 RUNTIME_SETTINGS = ("minutely_limit", "daily_limit", "window_seconds", "token_daily_limit", "error_block",
-                    "language")
+                    "language", "webhook_validation_delay", "webhook_delivery")
 DIVISION_SETTINGS = {"assign_invoice_number": ("entry", "printing")}
 
 
@@ -74,6 +76,7 @@ class SandboxState:
             self.stats.reset()
             self.store.kv_delete("division:")
             self.store.kv_delete("app:")
+            self.store.kv_delete("webhook:")
             self.reseed(**overrides)
             self.register_demo_app()
 

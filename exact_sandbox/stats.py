@@ -14,6 +14,7 @@ class Stats:
             self.by_endpoint, self.by_division, self.by_status = Counter(), Counter(), Counter()
             self.token_calls = Counter()
             self.webhook_deliveries: list[dict] = []
+            self.webhook_outcomes = Counter()   # "<kind> <status>" → count, never trimmed
             self.faults = Counter()
 
     def record_call(self, method: str, endpoint: str, division, status: int) -> None:
@@ -34,6 +35,7 @@ class Stats:
     def record_delivery(self, delivery: dict) -> None:
         with self.lock:
             self.webhook_deliveries.append(delivery)
+            self.webhook_outcomes[f"{delivery.get('kind')} {delivery.get('status')}"] += 1
             del self.webhook_deliveries[:-500]
 
     def snapshot(self) -> dict:
@@ -42,4 +44,5 @@ class Stats:
                     "by_division": dict(self.by_division), "by_status": dict(self.by_status),
                     "token_calls": dict(self.token_calls), "faults": dict(self.faults),
                     "webhook_deliveries": list(self.webhook_deliveries),
+                    "webhook_outcomes": dict(self.webhook_outcomes),
                     "entities": self.state.store.count_by_entity()}

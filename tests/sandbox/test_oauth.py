@@ -169,3 +169,14 @@ def test_division_not_granted_is_403_no_division_access(sandbox, url):
 def test_unknown_access_token_is_401_with_empty_body_and_www_authenticate_bearer(sandbox, url):
     response = sandbox.api("not-a-token").get(url("vat/VATCodes"))
     assert (response.status_code, response.content, response.headers["WWW-Authenticate"]) == (401, b"", "Bearer")
+
+
+def test_ten_token_endpoint_errors_block_the_token_endpoint_for_the_hour(sandbox):
+    tokens = sandbox.get_token()
+    for _ in range(10):  # Exact: too-early refreshes count toward the error limit (picqer#475)
+        assert sandbox.refresh(tokens["refresh_token"]).status_code == 400
+    sandbox.advance(600)
+    blocked = sandbox.refresh(tokens["refresh_token"])
+    assert blocked.status_code == 400 and blocked.headers["Reason"] == "TooManyErrors"
+    sandbox.advance(3600)
+    assert sandbox.refresh(tokens["refresh_token"]).status_code == 200

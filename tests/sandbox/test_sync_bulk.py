@@ -13,7 +13,7 @@ def test_bulk_without_select_is_refused(api, url):
 def test_bulk_pages_at_1000_rows_with_guid_skiptoken(sandbox, url):
     sandbox.reset(accounts=1500)
     api = sandbox.api(sandbox.get_token()["access_token"])
-    first = api.get(url("bulk/CRM/Accounts"), params={"$select": "ID,Code"}).json()["d"]
+    first = api.get(url("bulk/CRM/Accounts"), params={"$select": "ID,Code", "$filter": "Blocked eq false"}).json()["d"]
     second = api.get(first["__next"]).json()["d"]
     assert len(first["results"]) == 1000 and len(second["results"]) == 500 and "__next" not in second
     assert f"$skiptoken=guid'{first['results'][-1]['ID']}'" in first["__next"]
@@ -78,10 +78,14 @@ BULK_AND_SYNC = ["bulk/CRM/Accounts", "bulk/Logistics/Items", "bulk/Financial/GL
 @pytest.mark.parametrize("path", BULK_AND_SYNC)
 def test_bulk_and_sync_endpoints_answer_with_select(api, url, path):
     field = {"sync/Deleted": "EntityKey", "bulk/SalesInvoice/SalesInvoices": "InvoiceID"}.get(path, "ID")
-    response = api.get(url(path), params={"$select": field})
+    params = {"$select": field}
+    if path.startswith("bulk/"):  # mandatory filtering (reference §3.4)
+        params["$filter"] = f"{field} ne null"
+    response = api.get(url(path), params=params)
     assert response.status_code == 200 and "results" in response.json()["d"]
 
 
 @pytest.mark.parametrize("path", ["bulk/Logistics/Items", "sync/Financial/GLAccounts"])
 def test_bulk_and_sync_accept_top_1_instead_of_select(api, url, path):
-    assert len(api.get(url(path), params={"$top": "1"}).json()["d"]["results"]) == 1
+    params = {"$top": "1", "$filter": "Timestamp gt 1L" if path.startswith("sync/") else "ID ne null"}
+    assert len(api.get(url(path), params=params).json()["d"]["results"]) == 1
