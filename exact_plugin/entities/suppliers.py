@@ -8,4 +8,5 @@ ENTITY = ExactEntity(
     name="suppliers", plural="suppliers", endpoint="crm/Accounts",
     select=ACCOUNT_FIELDS, host_model="Supplier", name_field="Name",
     exporting=Export(label="Supplier", setting="sync_suppliers",
-                     build=build_account(outbound.supplier_payload), padded_key=True))
+                     build=build_account(outbound.supplier_payload), padded_key=True,
+                     note=outbound.state_note))

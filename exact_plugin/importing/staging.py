@@ -95,8 +95,11 @@ def fetch(client, connection_id, spec, *, full=False, on_page=None):
     staged = 0
     # Exact: only Timestamp may be filtered on; Int64 literals need the L suffix (reference
     # §6.7, §3.2).
-    pages = prefetched(client.iter_pages(spec.sync_path, select=spec.fields(SYNC) + ("Timestamp",),
-                                         filter=f"Timestamp gt {int(cursor.timestamp)}L"))
+    pages = client.iter_pages(spec.sync_path, select=spec.fields(SYNC) + ("Timestamp",),
+                              filter=f"Timestamp gt {int(cursor.timestamp)}L")
+    if spec.importing is not None and spec.importing.enrich is not None:
+        pages = spec.importing.enrich(client, pages)
+    pages = prefetched(pages)
     for number, page in enumerate(pages, start=1):
         staged += stage_page(connection_id, spec, page)
         cursor.timestamp = max([cursor.timestamp] + [_timestamp(row) for row in page])
