@@ -98,6 +98,13 @@ class ExactConnection(db.Model):
     sync_invoices = db.Column(db.Boolean, nullable=False, default=True)
     success_messages = db.Column(db.Boolean, nullable=False, default=False)
     default_invoice_status = db.Column(db.Integer, nullable=False, default=20)
+    # The sales journal (its code) every invoice is booked in; None: none is sent, so Exact's
+    # default sales journal applies (reference §6.6, §9.13).
+    sales_journal = db.Column(db.String(20))
+    sales_journal_name = db.Column(db.String(200))
+    # system/Divisions DivisionMoveDate as last seen: a change means the division moved and
+    # its Timestamps were reset (reference §6.7), so the next import reads everything.
+    division_move_date = db.Column(db.String(40))
 
     # Last rate-limit figures Exact reported (for display; the live budget is in Redis/DB).
     minutely_limit = db.Column(db.Integer)

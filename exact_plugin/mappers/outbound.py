@@ -139,13 +139,17 @@ def invoice_line_payload(line, *, item_id, vat_code=None):
     }
 
 
-def invoice_payload(invoice, *, account_id, your_ref, lines):
+def invoice_payload(invoice, *, account_id, your_ref, lines, journal=None):
     """salesinvoice/SalesInvoices payload with nested lines (reference §6.6).
 
     `your_ref` is the host invoice number the invoice was first sent with: YourRef is the
-    natural key Exact is searched by after a lost answer (reference §9.7).
+    natural key Exact is searched by after a lost answer (reference §9.7). `journal` is the
+    company's sales journal code (a string, never a GUID: reference §9.13); None sends none,
+    so Exact's default sales journal applies. The invoice date goes in OrderDate (InvoiceDate
+    is read-only here; it is sent when the invoice is printed, `printed_invoice_payload`).
     """
     return {
+        "Journal": journal,
         "OrderedBy": account_id,
         "InvoiceTo": account_id,
         "YourRef": your_ref,
@@ -156,6 +160,18 @@ def invoice_payload(invoice, *, account_id, your_ref, lines):
         "Type": SALES_INVOICE_TYPE,
         "SalesInvoiceLines": list(lines),
     }
+
+
+def printed_invoice_payload(invoice_id, invoice_date):
+    """salesinvoice/PrintedSalesInvoices: processing books the invoice, on `InvoiceDate` in
+    the VAT period `ReportingYear`/`ReportingPeriod` (reference §6.6); left out, Exact books
+    it on the day it is printed."""
+    payload = {"InvoiceID": invoice_id}
+    if invoice_date is not None:
+        payload.update({"InvoiceDate": invoice_date.isoformat(),
+                        "ReportingPeriod": invoice_date.month,
+                        "ReportingYear": invoice_date.year})
+    return payload
 
 
 def without_empty(payload):

@@ -1,5 +1,7 @@
 """Issue 10 against the strict sandbox: what Exact holds after an import, PUTs of only what
 changed (never `Code`), prices read where Exact has them, state codes."""
+import datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -9,7 +11,9 @@ from exact_plugin.entities import products as product_entity
 from exact_plugin.importing import runs
 from exact_plugin.importing.models import DONE
 from exact_plugin.models import Binding, OutboundRequest
-from tests.factories import FAST_RETRIES, binding_of, enable_integration, make_customer
+from tests.conftest import csrf_token_from
+from tests.factories import (FAST_RETRIES, binding_of, enable_integration, make_customer,
+                             make_invoice, make_product)
 
 DIVISION = 100001
 
@@ -31,6 +35,13 @@ def requests_to(method, entity):
     return db.session.execute(db.select(OutboundRequest).filter(
         OutboundRequest.method == method, OutboundRequest.entity.startswith(entity)
     ).order_by(OutboundRequest.id)).scalars().all()
+
+
+def ms_date(value):
+    """The sandbox's dates are `/Date(ms)/` in UTC (docs/sandbox.md)."""
+    if isinstance(value, str) and value.startswith("/Date("):
+        value = int(value[6:].split(")")[0].split("+")[0])
+    return datetime.datetime.fromtimestamp(value / 1000, datetime.timezone.utc).date()
 
 
 def bound(company, model, exact_id):
@@ -135,3 +146,66 @@ def test_a_sites_state_is_sent_as_the_countrys_code_or_left_out_with_a_note(
         assert not binding.last_error
     else:
         assert f"The state {state!r} was not sent" in binding.last_error
+
+
+# -- the sales journal and the invoice date ------------------------------------------------
+
+def choose_journal_on_the_company_page(admin_client, company, code):
+    page_url = f"/admin/exact/companies/edit/?id={company.id}&journal=1"
+    page = admin_client.get(page_url).get_data(as_text=True)
+    assert 'value="70"' in page and 'value="72"' in page      # the sales journals (Type 20)
+    assert 'value="71"' not in page and 'value="60"' not in page  # credit notes, purchases
+    response = admin_client.post(f"/admin/exact/companies/{company.id}/journal", data={
+        "sales_journal": code, "csrf_token": csrf_token_from(page)})
+    assert response.status_code == 302
+    return admin_client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_company_page_says_exacts_default_journal_applies_until_one_is_chosen(
+        admin_client, company):
+    page = admin_client.get(f"/admin/exact/companies/edit/?id={company.id}").get_data(
+        as_text=True)
+    assert "in the division's default sales journal" in page
+    page = choose_journal_on_the_company_page(admin_client, company, "72")
+    assert "booked in sales journal 72 (Verkoopboek export)" in page
+    db.session.expire_all()
+    assert company.sales_journal == "72"
+    page = choose_journal_on_the_company_page(admin_client, company, "")
+    db.session.expire_all()
+    assert company.sales_journal is None
+
+
+def test_a_journal_that_is_not_a_sales_journal_is_refused_with_a_message(admin_client, company):
+    page_url = f"/admin/exact/companies/edit/?id={company.id}&journal=1"
+    token = csrf_token_from(admin_client.get(page_url).get_data(as_text=True))
+    response = admin_client.post(f"/admin/exact/companies/{company.id}/journal",
+                                 data={"sales_journal": "60", "csrf_token": token},
+                                 follow_redirects=True)
+    assert "Journal 60 is not a sales journal" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert company.sales_journal is None
+
+
+@pytest.mark.parametrize("numbering", ["entry", "printing"])
+def test_an_invoice_reaches_exact_in_the_chosen_journal_booked_on_the_back_offices_date(
+        admin_client, company, sandbox, numbering):
+    sandbox.set_division_setting(DIVISION, assign_invoice_number=numbering)
+    choose_journal_on_the_company_page(admin_client, company, "72")
+    company.default_invoice_status = 50
+    db.session.commit()
+    customer, product = make_customer(), make_product()
+    invoice = make_invoice(customer, [(product, 2, "95.00", None)], number="INV-000310",
+                           commit=False)
+    invoice.date = datetime.date(2026, 3, 31)
+    db.session.commit()
+    binding = binding_of(company, invoice)
+    assert binding.sync_state == "synced", binding.last_error
+    [exact_invoice] = [row for row in sandbox.records(DIVISION, "SalesInvoices")
+                       if row["YourRef"] == "INV-000310"]
+    assert exact_invoice["Journal"] == "72" and exact_invoice["Status"] == 50
+    assert str(exact_invoice["InvoiceNumber"]).startswith("2672")
+    assert ms_date(exact_invoice["InvoiceDate"]) == datetime.date(2026, 3, 31)
+    assert ms_date(exact_invoice["OrderDate"]) == datetime.date(2026, 3, 31)
+    lines = [row for row in sandbox.records(DIVISION, "SalesInvoiceLines")
+             if row["InvoiceID"] == exact_invoice["InvoiceID"]]
+    assert [(row["Quantity"], row["UnitPrice"]) for row in lines] == [(2.0, 95.0)]
