@@ -35,7 +35,7 @@ from exact_plugin.tokens import load_tokens, mark_needs_reconnect, refresh_token
 ME_FIELDS = ("UserID", "UserName", "FullName", "Email", "CurrentDivision", "DivisionCustomerName",
              "LanguageCode", "Legislation", "ServerUtcOffset")
 DIVISION_FIELDS = ("Code", "Description", "Hid", "Status", "Country", "Currency", "Legislation",
-                   "IsMainDivision", "BlockingStatus")
+                   "IsMainDivision", "BlockingStatus", "DivisionMoveDate")
 PROBE_WAIT = 0.02   # seconds between looks while another process opens a new minute
 UNAVAILABLE_STATUSES = {502, 503, 504}   # Exact: transient, retry with backoff (DESIGN.md rule 3)
 # A POST answered by these may still have been carried out behind the gateway.
@@ -161,6 +161,17 @@ class ExactClient:
             found.extend(rows)
             url, params = self._next_url(next_url), None
         return sorted(found, key=lambda row: row.get("Code") or 0)
+
+    def division_move_date(self):
+        """system/Divisions `DivisionMoveDate` of this company's division, as Exact sends it
+        ("resync all data when this changes because Timestamp is regenerated", reference §2,
+        §6.7); "" when it never moved."""
+        row = self.find_one("system/Divisions", f"Code eq {int(self.division)}",
+                            select=("Code", "DivisionMoveDate"))
+        if row is None:
+            raise ExactError(f"Exact Online did not list Exact company {self.division} in "
+                             "system/Divisions; reconnect the company if it should have access.")
+        return str(row.get("DivisionMoveDate") or "")
 
     # -- writing ---------------------------------------------------------------------------
 

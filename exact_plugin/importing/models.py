@@ -89,6 +89,9 @@ class ImportRun(db.Model):
                               nullable=False)
     entity = db.Column(db.String(30), nullable=False)
     state = db.Column(db.String(20), nullable=False, default=FETCHING)
+    # Why this run read everything although it was asked for what changed (a division move,
+    # a cursor older than Exact's deleted log), shown on the import page.
+    full_read_reason = db.Column(db.Text)
     # Read everything again instead of only what changed.
     full = db.Column(db.Boolean, nullable=False, default=False)
     # Apply straight after fetching (CLI, periodic job) instead of stopping at the preview.

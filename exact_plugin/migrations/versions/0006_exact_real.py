@@ -20,9 +20,13 @@ def upgrade():
     with op.batch_alter_table("exact_sync_cursor") as batch:
         batch.add_column(sa.Column("read_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("full_read_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("exact_import_run") as batch:
+        batch.add_column(sa.Column("full_read_reason", sa.Text(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("exact_import_run") as batch:
+        batch.drop_column("full_read_reason")
     with op.batch_alter_table("exact_sync_cursor") as batch:
         batch.drop_column("full_read_reason")
         batch.drop_column("read_at")
