@@ -121,3 +121,14 @@ class ImportRun(db.Model):
     @property
     def is_running(self):
         return self.state in RUNNING_STATES
+
+
+def _register_audited_models():
+    from backoffice.audit import audit_model
+    # Who started or applied an import from the pages; the job's progress counters are not.
+    audit_model(ImportRun, "Import run", only_in_requests=True, ignore=(
+        "fetched", "deleted", "total", "done", "created", "updated", "matched", "skipped",
+        "failed", "notes", "message", "started_at", "finished_at"))
+
+
+_register_audited_models()
