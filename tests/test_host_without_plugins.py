@@ -30,7 +30,7 @@ def test_the_host_without_plugins_migrates_only_its_own_tables(tmp_path):
         tables = set(sa.inspect(db.engine).get_table_names())
     assert {"customer", "product", "invoice", "user"} <= tables
     assert not [name for name in tables if name.startswith(("exact", "outbox", "staged"))]
-    assert schema_revisions(app) == {"0001_backoffice"}
+    assert schema_revisions(app) == {"0005_security"}
 
 
 def test_the_host_without_plugins_serves_its_pages_and_has_no_exact_command(tmp_path):
@@ -47,9 +47,9 @@ def test_flask_db_upgrade_runs_the_host_and_the_plugin_branch(tmp_path):
     app = bare_host(tmp_path, plugins=["exact_plugin"])
     result = CliRunner().invoke(app.cli, ["db", "upgrade"], obj=_script_info(app))
     assert result.exit_code == 0, result.output
-    # The plugin's branch depends on the host's first revision, so one row names both, as it
-    # did before the branch existed: a database already at 0004_exact_sync needs nothing.
-    assert schema_revisions(app) == {"0006_exact_real"}
+    # The plugin's branch depends on the host's first revision; the host's own chain went on
+    # (0005_security), so each branch's head has its row.
+    assert schema_revisions(app) == {"0005_security", "0006_exact_real"}
     check = CliRunner().invoke(app.cli, ["db", "check"], obj=_script_info(app))
     assert check.exit_code == 0, check.output
 
