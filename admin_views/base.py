@@ -135,9 +135,6 @@ class SecureModelView(LoginRequired, ModelView):
     def may_change(self):
         return has_request_context() and super().may_change()
 
-    def is_action_allowed(self, name):
-        return self.may_change() and super().is_action_allowed(name)
-
     def __init__(self, model, **kwargs):
         # Plugins registered their extensions before the admin is built (app.py), so they are
         # known here, while the form and the list columns are scaffolded.
@@ -352,6 +349,9 @@ class SecureModelView(LoginRequired, ModelView):
                 self._extension_actions[name] = extension
 
     def is_action_allowed(self, name):
+        # Read-only users run no action; a plugin's action only while the plugin is active.
+        if not self.may_change():
+            return False
         extension = getattr(self, "_extension_actions", {}).get(name)
         if extension is not None and not extension.is_active():
             return False

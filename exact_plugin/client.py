@@ -10,8 +10,11 @@ CLI (it needs an app context only); in a web request it never waits for a rate-l
 
 References are to shared exact-online-api.md (summarised in docs/connection.md).
 """
+import contextvars
 import json
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import requests
@@ -22,7 +25,8 @@ from tenacity import (Retrying, retry_if_exception_type, stop_after_attempt, wai
 
 from exact_plugin import budget, clock, outbound
 from exact_plugin.realtime import jobs as own_writes
-from exact_plugin.errors import (ExactBudgetReserved, ExactError, ExactErrorBudgetExhausted, ExactForbidden,
+from exact_plugin.errors import (ExactBadAnswer, ExactBudgetReserved, ExactError,
+                                 ExactErrorBudgetExhausted, ExactForbidden,
                                  ExactNotFound, ExactOutcomeUnknown, ExactRateLimited,
                                  ExactUnavailable, ExactValidationError, NeedsReconnect,
                                  NotConnected)
@@ -33,7 +37,7 @@ from exact_plugin.tokens import load_tokens, mark_needs_reconnect, refresh_token
 ME_FIELDS = ("UserID", "UserName", "FullName", "Email", "CurrentDivision", "DivisionCustomerName",
              "LanguageCode", "Legislation", "ServerUtcOffset")
 DIVISION_FIELDS = ("Code", "Description", "Hid", "Status", "Country", "Currency", "Legislation",
-                   "IsMainDivision", "BlockingStatus")
+                   "IsMainDivision", "BlockingStatus", "DivisionMoveDate")
 PROBE_WAIT = 0.02   # seconds between looks while another process opens a new minute
 UNAVAILABLE_STATUSES = {502, 503, 504}   # Exact: transient, retry with backoff (DESIGN.md rule 3)
 # A POST answered by these may still have been carried out behind the gateway.
@@ -102,8 +106,10 @@ class ExactClient:
         following `__next` verbatim (it carries the query, §3.3) only when asked for more."""
         url = self._division_url(path)
         params = query_options(select, filter, expand, orderby, top)
+        expect = Expect("rows", keys=key_fields(select), seen_next=set())
         while url:
-            payload = self._request("GET", url, params=params, entity=path, division=self.division)
+            payload = self._request("GET", url, params=params, entity=path, division=self.division,
+                                    expect=expect)
             rows, next_url = page_of(payload)
             yield rows
             url, params = self._next_url(next_url), None
@@ -128,7 +134,7 @@ class ExactClient:
         params = {"$select": select_list(select)} if select else None
         try:
             payload = self._request("GET", self._keyed_url(path, key), params=params, entity=path,
-                                    division=self.division)
+                                    division=self.division, expect=Expect("entity"))
         except ExactNotFound:
             return None
         return entity_of(payload)
@@ -158,13 +164,24 @@ class ExactClient:
             url, params = self._next_url(next_url), None
         return sorted(found, key=lambda row: row.get("Code") or 0)
 
+    def division_move_date(self):
+        """system/Divisions `DivisionMoveDate` of this company's division, as Exact sends it
+        ("resync all data when this changes because Timestamp is regenerated", reference §2,
+        §6.7); "" when it never moved."""
+        row = self.find_one("system/Divisions", f"Code eq {int(self.division)}",
+                            select=("Code", "DivisionMoveDate"))
+        if row is None:
+            raise ExactError(f"Exact Online did not list Exact company {self.division} in "
+                             "system/Divisions; reconnect the company if it should have access.")
+        return str(row.get("DivisionMoveDate") or "")
+
     # -- writing ---------------------------------------------------------------------------
 
     def create(self, path, payload):
         """POST; returns the created entity. A dropped connection raises ExactOutcomeUnknown:
         look the record up by its natural key before creating it again (DESIGN.md rule 4)."""
         answer = self._request("POST", self._division_url(path), payload=payload, entity=path,
-                               division=self.division)
+                               division=self.division, expect=Expect("entity"))
         created = entity_of(answer)
         # Its Create notification must not cost a fetch (issue 15). The key is known only now;
         # records that webhooks import (Accounts, Items) are keyed by ID (reference §6).
@@ -213,9 +230,16 @@ class ExactClient:
 
     # -- one request, with everything around it ---------------------------------------------
 
-    def _request(self, method, url, *, params=None, payload=None, entity, division):
+    def _request(self, method, url, *, params=None, payload=None, entity, division,
+                 expect=None):
         """Send one request, retrying what Exact could not answer; returns the decoded body."""
         config = current_app.config
+        end = _deadline.get()
+        if end is not None and clock.now() + config["EXACT_HTTP_TIMEOUT"][1] > end:
+            raise ExactUnavailable(
+                f"This job's time with the record is up before the call to {entity} could "
+                "be answered (Exact Online was slow or failing); it is tried again "
+                "automatically.")
         if has_request_context():
             # A web page never waits: one immediate second try, then a message.
             attempts, wait = config["EXACT_WEB_RETRY_ATTEMPTS"], wait_none()
@@ -224,26 +248,30 @@ class ExactClient:
             wait = wait_exponential(multiplier=config["EXACT_RETRY_WAIT_INITIAL"],
                                     max=config["EXACT_RETRY_WAIT_MAX"])
         retrying = Retrying(retry=retry_if_exception_type(ExactUnavailable),
-                            stop=stop_after_attempt(attempts), wait=wait, sleep=clock.sleep,
-                            reraise=True)
+                            stop=stop_after_attempt(attempts) | past_deadline, wait=wait,
+                            sleep=clock.sleep, reraise=True)
         for attempt in retrying:
             with attempt:
-                return self._exchange(method, url, params, payload, entity, division)
+                return self._exchange(method, url, params, payload, entity, division, expect)
 
-    def _exchange(self, method, url, params, payload, entity, division):
+    def _exchange(self, method, url, params, payload, entity, division, expect=None):
         """One attempt: budgets, a fresh token, one renewal on 401, waits on 429 (jobs only)."""
         endpoint = entity.split("(")[0]
         errors = ErrorBudget(self.base_url, self.client_id, division, endpoint) if division else None
         if errors is not None and errors.spent:
+            free_at = errors.free_again_at or clock.now() + ErrorBudget.WINDOW
             raise ExactErrorBudgetExhausted(
-                f"Calls to {endpoint} for \"{self.name}\" are paused until the next hour: they "
-                "failed too often, and Exact Online blocks an app for an hour after 10 errors. "
-                "Check the outbound request log for the cause.")
+                f"Calls to {endpoint} for \"{self.name}\" are paused until "
+                f"{time.strftime('%H:%M UTC', time.gmtime(free_at))}: Exact Online refused "
+                f"{current_app.config['EXACT_ERROR_BUDGET']} of them within the last hour, and "
+                "blocks an app for an hour after 10 errors, so the plugin stops first. Check "
+                "the outbound request log for the cause and fix it; calls resume by themselves.")
         renewed, rate_waits = False, 0
         while True:
             self._take_call(division)
             token = self._access_token()
-            response = self._send(method, url, params, payload, token, endpoint, division)
+            response = self._send(method, url, params, payload, token, endpoint, division,
+                                  expect)
             if division:
                 errors.count(response.status_code)
             if response.status_code == 401 and not renewed:
@@ -320,8 +348,10 @@ class ExactClient:
                        f"try again in {seconds} seconds (background jobs wait by themselves).")
         return ExactRateLimited(message, reset_at=reset_at, daily=kind == "daily")
 
-    def _send(self, method, url, params, payload, token, endpoint, division):
-        """The HTTP exchange itself, written to the outbound log whatever happens."""
+    def _send(self, method, url, params, payload, token, endpoint, division, expect=None):
+        """The HTTP exchange itself, written to the outbound log whatever happens. A 2xx
+        answer is read here against `expect`: one that is not what Exact sends is logged as
+        an error and raised as ExactBadAnswer."""
         headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
         body = None
         if payload is not None:
@@ -346,9 +376,15 @@ class ExactClient:
             # Before anything slower (the log write): other processes count on these figures.
             RateBudget(self.base_url, self.client_id, division).update(response.headers)
         error_text = None if response.status_code < 400 else describe_failure(response)
+        bad_answer = None
+        if response.status_code < 300 and expect is not None:
+            response.exact_payload, bad_answer = read_answer(response, expect, endpoint)
+            error_text = bad_answer
         outbound.record(**log, status=response.status_code, duration_ms=_ms(started),
                         rate=header_figures(response.headers), error=error_text,
                         response_body=response.text)
+        if bad_answer:
+            raise ExactBadAnswer(bad_answer, status=response.status_code, url=response.url)
         return response
 
     def _network_error(self, method, exc, endpoint):
@@ -366,6 +402,8 @@ class ExactClient:
         """The answer's JSON, or the typed error for a refusal."""
         status = response.status_code
         if status < 300:
+            if hasattr(response, "exact_payload"):
+                return response.exact_payload
             if status == 204 or not response.content:
                 return None
             return response.json()
@@ -397,6 +435,92 @@ class ExactClient:
         if status in (400, 500) and odata_message(response):
             return ExactValidationError(message, **details)
         return ExactError(message, **details)
+
+
+# -- the one retry policy's time bound -------------------------------------------------------
+
+_deadline = contextvars.ContextVar("exact_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds):
+    """Calls inside finish within `seconds` (epoch clock): a retry whose wait plus one more
+    answer (the read time-out) would pass it is not made, so a job never runs past the record
+    lock it holds (DESIGN.md rule 3). Nested deadlines keep the earlier one."""
+    end = clock.now() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(end if outer is None else min(outer, end))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def past_deadline(retry_state):
+    """Tenacity stop: the next attempt could not finish before the deadline."""
+    end = _deadline.get()
+    if end is None:
+        return False
+    read_timeout = current_app.config["EXACT_HTTP_TIMEOUT"][1]
+    upcoming = retry_state.upcoming_sleep or 0
+    return clock.now() + upcoming + read_timeout > end
+
+
+# -- answers that are not what Exact sends ----------------------------------------------------
+
+# The fields that identify a row: a row without them cannot be matched, staged or deleted.
+KEY_FIELDS = ("ID", "InvoiceID", "EntityKey")
+
+
+@dataclass
+class Expect:
+    """What a 2xx answer must hold: "rows" (a collection page) or "entity" (one record)."""
+    kind: str
+    keys: tuple = ()
+    seen_next: set | None = None
+
+
+def key_fields(select):
+    fields = select.split(",") if isinstance(select, str) else list(select or ())
+    return tuple(field.strip() for field in fields if field.strip() in KEY_FIELDS)
+
+
+BAD_ANSWER_ADVICE = ("Nothing of this answer was used (no record was counted, changed or marked "
+                     "deleted). It is usually a passing fault of Exact Online: try again later; "
+                     "if it keeps happening, check Exact Online's status page.")
+
+
+def read_answer(response, expect, endpoint):
+    """(decoded JSON, None) for an answer shaped as Exact's (reference §3.1, §3.3), else
+    (None, the problem in words)."""
+    def bad(what):
+        return None, (f"Exact Online answered {response.status_code} to {endpoint} with {what}, "
+                      f"which is not what Exact sends. {BAD_ANSWER_ADVICE}")
+    if not response.content or not response.content.strip():
+        return bad("an empty body")
+    try:
+        payload = response.json()
+    except ValueError:
+        start = " ".join(response.text.split())[:60]
+        return bad(f"something that is not JSON ({start!r})")
+    data = payload.get("d") if isinstance(payload, dict) else None
+    if data is None:
+        return bad('no data ({"d": null})' if isinstance(payload, dict) and "d" in payload
+                   else "no \"d\" envelope")
+    if expect.kind == "entity":
+        return payload, None
+    rows = data.get("results") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        return bad("a single record where a list was asked for")
+    for key in expect.keys:
+        if any(not isinstance(row, dict) or row.get(key) in (None, "") for row in rows):
+            return bad(f"rows without their {key}")
+    next_url = data.get("__next") if isinstance(data, dict) else None
+    if next_url:
+        if next_url in expect.seen_next or next_url == response.url:
+            return bad("a __next link to a page it already gave (the paging would never end)")
+        expect.seen_next.add(next_url)
+    return payload, None
 
 
 # -- OData helpers ---------------------------------------------------------------------------

@@ -92,6 +92,36 @@ def choose_division(connection, code, description=None):
                          "one connection per Exact company. Choose another company.")
 
 
+# Exact: journals, Type 20 = sales (reference §6.5 "Journals").
+SALES_JOURNAL_TYPE = 20
+
+
+def sales_journals(connection):
+    """The division's sales journals, [(code, description)], read from financial/Journals."""
+    from exact_plugin.client import ExactClient
+    client = ExactClient.for_connection(connection, context="Company tab: list sales journals")
+    rows = client.iter_rows("financial/Journals", select=("Code", "Description", "Type"),
+                            filter=f"Type eq {SALES_JOURNAL_TYPE}")
+    return sorted((str(row["Code"]).strip(), (row.get("Description") or "").strip())
+                  for row in rows if row.get("Code") is not None)
+
+
+def choose_sales_journal(connection, code):
+    """Book every invoice of this company in sales journal `code`; "" or None: send none, so
+    Exact's default sales journal applies. Only a sales journal of the division is taken
+    (Exact refuses another journal on an invoice, reference §6.6, §9.13)."""
+    if not code:
+        connection.sales_journal = connection.sales_journal_name = None
+        db.session.commit()
+        return
+    journals = dict(sales_journals(connection))
+    if code not in journals:
+        raise ExactError(f"Journal {code} is not a sales journal of Exact company "
+                         f"{connection.division}; choose one from the list.")
+    connection.sales_journal, connection.sales_journal_name = code, journals[code]
+    db.session.commit()
+
+
 def disconnect(connection):
     """Delete the webhook subscriptions (while the tokens still work), then forget the
     tokens; the chosen division and every mapping (binding) are kept. Returns a sentence about

@@ -84,3 +84,9 @@ class NotConnected(ExactError):
 
 class LocalValidationError(ExactError):
     """Refused before any API call, e.g. a product without a product ID on an invoice line."""
+
+
+class ExactBadAnswer(ExactTransientError):
+    """Exact answered 200 with something it never sends (an empty body, `{"d": null}`, an HTML
+    page, rows without their key, a `__next` link that repeats). Nothing of it is used: an
+    import stops without counting or deleting anything, a sync is tried again later."""

@@ -106,6 +106,13 @@ class ExactConnection(db.Model):
     # Paused: changes are still recorded in the outbox but held until the sync is resumed.
     sync_paused = db.Column(db.Boolean, nullable=False, default=False,
                             server_default=db.false())
+    # The sales journal (its code) every invoice is booked in; None: none is sent, so Exact's
+    # default sales journal applies (reference §6.6, §9.13).
+    sales_journal = db.Column(db.String(20))
+    sales_journal_name = db.Column(db.String(200))
+    # system/Divisions DivisionMoveDate as last seen: a change means the division moved and
+    # its Timestamps were reset (reference §6.7), so the next import reads everything.
+    division_move_date = db.Column(db.String(40))
 
     # Last rate-limit figures Exact reported (for display; the live budget is in Redis/DB).
     minutely_limit = db.Column(db.Integer)

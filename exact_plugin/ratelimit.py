@@ -11,9 +11,10 @@ otherwise the embedded one shared by the web threads and the embedded worker):
 - `RateBudget.update()` takes Exact's `X-RateLimit-*` headers after each answer. Answers can
   arrive out of order, so within a window the lower "remaining" wins; a later reset time
   starts a new window.
-- `ErrorBudget` counts errors per endpoint and clock hour and stops before Exact's block.
+- `ErrorBudget` counts errors per endpoint in a rolling hour and stops before Exact's block.
 """
 import math
+import uuid
 
 from flask import current_app
 
@@ -183,20 +184,42 @@ def header_figures(headers):
 
 
 class ErrorBudget:
-    """Errors per app, division and endpoint in the current clock hour (Exact blocks at 10)."""
+    """Errors per app, division and endpoint in the last 60 minutes (Exact blocks at 10).
+
+    A rolling hour, not the clock hour: whether Exact's hour is a clock hour is unverified
+    (reference §4, §10), and 8 errors at 10:59 plus 8 at 11:01 would be 16 within one rolling
+    hour. Each error is one member of a sorted set scored by its time; those older than an
+    hour are dropped on every look."""
+
+    WINDOW = 3600
 
     def __init__(self, base_url, client_id, division, endpoint):
         self.redis = _redis()
-        hour = math.floor(clock.now() / 3600)
-        self.key = redis_key("errors", base_url, (client_id or "").lower(), division, endpoint, hour)
+        self.key = redis_key("errors", base_url, (client_id or "").lower(), division, endpoint)
+
+    def _recent(self):
+        now = clock.now()
+        pipe = self.redis.pipeline()
+        pipe.zremrangebyscore(self.key, "-inf", now - self.WINDOW)
+        pipe.zrange(self.key, 0, 0, withscores=True)
+        pipe.zcard(self.key)
+        _removed, oldest, count = pipe.execute()
+        return count, (oldest[0][1] if oldest else None)
 
     @property
     def spent(self):
-        return int(self.redis.get(self.key) or 0) >= current_app.config["EXACT_ERROR_BUDGET"]
+        return self._recent()[0] >= current_app.config["EXACT_ERROR_BUDGET"]
+
+    @property
+    def free_again_at(self):
+        """When the oldest counted error leaves the hour (epoch seconds), or None."""
+        _count, oldest = self._recent()
+        return None if oldest is None else oldest + self.WINDOW
 
     def count(self, status):
         if status in COUNTED_ERRORS:
+            now = clock.now()
             pipe = self.redis.pipeline()
-            pipe.incr(self.key)
-            pipe.expire(self.key, 7200)
+            pipe.zadd(self.key, {f"{now:.6f}-{uuid.uuid4().hex[:8]}": now})
+            pipe.expire(self.key, self.WINDOW + 60)
             pipe.execute()

@@ -20,7 +20,7 @@ def plugin_settings():
         "EXACT_HTTP_TIMEOUT": (10, env_float("EXACT_HTTP_READ_TIMEOUT", 60.0)),
         # The client's one retry policy for 502/503/504, time-outs and dropped reads: jobs and
         # the CLI, then web pages (DESIGN.md rule 3); what still fails goes back to the outbox.
-        "EXACT_RETRY_ATTEMPTS": env_int("EXACT_RETRY_ATTEMPTS", 6),
+        "EXACT_RETRY_ATTEMPTS": env_int("EXACT_RETRY_ATTEMPTS", 4),
         "EXACT_WEB_RETRY_ATTEMPTS": env_int("EXACT_WEB_RETRY_ATTEMPTS", 2),
         "EXACT_RETRY_WAIT_INITIAL": env_float("EXACT_RETRY_WAIT_INITIAL", 1.0),
         "EXACT_RETRY_WAIT_MAX": env_float("EXACT_RETRY_WAIT_MAX", 30.0),

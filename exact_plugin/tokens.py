@@ -193,6 +193,16 @@ def refresh_tokens(connection_id, used_access_token=None, force=False, context=N
                     return stored
                 if not force and not stored.renewal_due(now):
                     return stored
+                if force and now < (stored.obtained_at or 0) + REFRESH_NOT_BEFORE:
+                    # Exact refuses a renewal within 570 s (TooEarlyToRefreshTokens) and counts
+                    # it against the app's 200 token calls a day and its error limit (§1.4, §4,
+                    # picqer #475): never try; wait for the window like a transient failure.
+                    wait = int((stored.obtained_at or 0) + REFRESH_NOT_BEFORE - now) + 1
+                    raise ExactTransientError(
+                        f"Exact Online did not accept an access token that is only "
+                        f"{int(now - (stored.obtained_at or 0))} seconds old, and allows no "
+                        f"renewal before 570 seconds; the call is tried again in {wait} seconds "
+                        f"(background jobs do this by themselves).")
                 try:
                     payload, received_at = _request_refresh(stored, logged, context)
                 except NeedsReconnect as error:

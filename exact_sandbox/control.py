@@ -86,6 +86,12 @@ def create_blueprint(state) -> Blueprint:
             state.settings[name] = LIMIT_TYPES[name](value)
         return jsonify(state.settings)
 
+    @bp.post("/divisions/<int:division>/move")
+    def move_division(division):
+        """Exact moved the division to another database: Timestamps regenerated, DivisionMoveDate set."""
+        state.store.move_division(division, state.clock.now_ms())
+        return jsonify({"division": division, "moved": True})
+
     @bp.post("/divisions/<int:division>/settings")
     def division_settings(division):
         for name, value in payload().items():

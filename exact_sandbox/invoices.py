@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from . import entities as E
 from .errors import ODataError, ValidationFailed
+from .odata import parse_datetime_ms
 from .receivables import create_for_invoice
 from .values import new_guid, normalise_key
 
@@ -112,6 +113,8 @@ def recalculate(records, division: int, invoice_id: str) -> None:
 def process_invoice(records, division: int, invoice_id: str, invoice_date=None) -> dict:
     """PrintedSalesInvoices: status 50 and an InvoiceNumber if it had none (reference §6.6, §7)."""
     invoice_id = normalise_key(E.SALES_INVOICES.key, invoice_id or "")
+    if isinstance(invoice_date, str):  # ISO 8601 or /Date(ms)/, like any date in a request
+        invoice_date = parse_datetime_ms(invoice_date)
     with records.store.transaction():
         invoice = records.store.get(division, "SalesInvoices", invoice_id)
         if invoice is None:

@@ -75,6 +75,23 @@ class Store:
                               (division, current + count))
             return current + 1
 
+    def move_division(self, division: int, moved_ms: int) -> None:
+        """Exact moves a division to another database: its Timestamps are generated anew, from
+        the start (reference §6.7, system/Divisions ``DivisionMoveDate``: "resync all data when
+        this changes because Timestamp is regenerated"), and DivisionMoveDate is set."""
+        with self.lock:
+            rows = self.conn.execute("SELECT seq FROM records WHERE division = ? ORDER BY ts",
+                                     (division,)).fetchall()
+            self.conn.executemany("UPDATE records SET ts = ? WHERE seq = ?",
+                                  [(2 + n, seq) for n, (seq,) in enumerate(rows)])
+            self.conn.execute("INSERT OR REPLACE INTO counters (division, ts) VALUES (?, ?)",
+                              (division, 1 + len(rows)))
+            record = self.get(division, "Divisions", str(division))
+            if record is not None:
+                record["DivisionMoveDate"] = moved_ms
+                self.conn.execute("UPDATE records SET data = ? WHERE division = ? AND entity = ? AND id = ?",
+                                  (json.dumps(record), division, "Divisions", str(division)))
+
     # -- records --------------------------------------------------------
     def insert_many(self, division: int, entity: str, rows: list[tuple[str, dict]]) -> None:
         with self.lock:

@@ -230,6 +230,7 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
         model = kwargs.get("model")
         if model is not None and template == self.edit_template:
             kwargs.update(company_page_context(model, request.args.get("choose") == "1"))
+            kwargs.update(journal_context(model, request.args.get("journal") == "1"))
         return super().render(template, **kwargs)
 
     def _company_gone(self):
@@ -321,6 +322,27 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
         return redirect(url_for(".edit_view", id=company_id))
 
 
+    @expose("/<int:company_id>/journal", methods=["POST"])
+    def choose_journal(self, company_id):
+        company = db.session.get(ExactConnection, company_id)
+        if company is None:
+            return self._company_gone()
+        code = (request.form.get("sales_journal") or "").strip()
+        try:
+            exact.choose_sales_journal(company, code)
+        except ExactError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for(".edit_view", id=company_id, journal=1))
+        if code:
+            flash(f"Invoices of \"{company.name}\" are now booked in sales journal {code} "
+                  f"({company.sales_journal_name}).", "success")
+        else:
+            flash(f"Invoices of \"{company.name}\" are sent without a journal: Exact Online "
+                  "books them in the division's default sales journal.", "success")
+        return redirect(url_for(".edit_view", id=company_id))
+
+
 def _app_changed(model):
     """True when the client ID or the Exact site of a connected company was changed."""
     history = db.inspect(model).attrs
@@ -347,6 +369,18 @@ def company_page_context(company, choosing):
                                         .where(ExactConnection.id != company.id,
                                                ExactConnection.division.is_not(None))).all())
         context["taken_divisions"] = taken
+    return context
+
+
+def journal_context(company, choosing):
+    """The sales journals to choose from, read from Exact only when the admin asks to choose."""
+    context = {"choosing_journal": choosing and company.is_connected and bool(company.division),
+               "sales_journals": None, "journals_error": None}
+    if context["choosing_journal"]:
+        try:
+            context["sales_journals"] = exact.sales_journals(company)
+        except ExactError as error:
+            context["journals_error"] = error.message
     return context
 
 

@@ -77,4 +77,5 @@ ENTITY = ExactEntity(
                      after_write=write_main_sites, related_tables=(Site.__table__,), order=30),
     exporting=Export(label="Customer", setting="sync_customers",
                      build=build_account(outbound.customer_payload), padded_key=True,
+                     note=outbound.state_note, held_fields=outbound.CUSTOMER_FIELDS,
                      parts={"Site": customer_of_site}))

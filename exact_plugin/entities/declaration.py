@@ -34,6 +34,9 @@ class Import:
     related_tables: tuple = ()       # tables after_write grows (their statistics are refreshed)
     after_apply: Callable | None = None  # after_apply() -> [notes] once a run is applied
     fetch_first: tuple = ()          # entities read into staging before this one
+    # enrich(client, pages) -> pages: adds what the sync endpoint does not serve (item prices)
+    # to each page before it is staged; called in the reading thread, so calls stay serial
+    enrich: Callable | None = None
     list_button: bool = True         # "Import from Exact Online" on the host model's list
     daily_setting: str | None = None  # the company flag asking for a daily import
     order: int = 100                 # import order: what others refer to comes first
@@ -78,6 +81,9 @@ class Export:
     update: Callable | None = None
     # note(record) -> str | None: said on the badge after a successful sync
     note: Callable = _no_note
+    # The payload's fields an import or match records as what Exact holds (ExportState), so
+    # the first edit after an import sends only what the admin changed; () records nothing.
+    held_fields: tuple = ()
     # Other host models whose changes mean this record must be sent again:
     # {model name: function(changed object) -> this record's id or None}
     parts: dict = field(default_factory=dict)

@@ -45,7 +45,7 @@ def build_invoice(invoice, binding):
             credit=credited is not None))
     your_ref = binding.exact_code or invoice.number
     return outbound.invoice_payload(invoice, account_id=account_id, your_ref=your_ref,
-                                    lines=lines,
+                                    lines=lines, journal=company.sales_journal or None,
                                     credits_number=credited.number if credited else None)
 
 
@@ -57,15 +57,17 @@ def finish_invoice(client, invoice, binding, state, exact_record):
     """After the create: process it when asked, then write Exact's number back."""
     number = exact_record.get("InvoiceNumber")
     if wants_processing(binding.connection):
-        number = process_invoice(client, binding, state) or number
+        number = process_invoice(client, invoice, binding, state) or number
     return write_back_number(invoice, binding, number)
 
 
-def process_invoice(client, binding, state):
+def process_invoice(client, invoice, binding, state):
     """Exact: status 50 is reached by printing (reference §6.6); printing also numbers the
-    invoice when the division assigns numbers at printing (reference §7)."""
+    invoice when the division assigns numbers at printing (reference §7). Printing books it:
+    the back office's invoice date is sent as the date and VAT period Exact books."""
     from exact_plugin.syncing.exporter import payload_of, remember_sent
-    client.create(PRINTED_INVOICES, {"InvoiceID": binding.exact_id})
+    client.create(PRINTED_INVOICES, outbound.printed_invoice_payload(binding.exact_id,
+                                                                     invoice.date))
     remember_sent(binding, state, payload_of(state), processed=True)
     printed = client.get_by_key(ENDPOINT, binding.exact_id, select="InvoiceNumber,Status")
     return (printed or {}).get("InvoiceNumber")
@@ -134,7 +136,8 @@ def update_invoice(client, invoice, binding, state, previous, payload):
         replace_lines(client, binding.exact_id, payload["SalesInvoiceLines"])
     remember_sent(binding, state, payload, processed=processed)
     if wants_processing(binding.connection) and not processed:
-        return write_back_number(invoice, binding, process_invoice(client, binding, state))
+        return write_back_number(invoice, binding, process_invoice(client, invoice, binding,
+                                                                   state))
     if not binding.exact_number:
         fetched = client.get_by_key(ENDPOINT, binding.exact_id, select="InvoiceNumber")
         return write_back_number(invoice, binding, (fetched or {}).get("InvoiceNumber"))

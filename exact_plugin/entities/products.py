@@ -10,7 +10,7 @@ from sqlalchemy import select
 from backoffice.db import db
 from backoffice.models import GLAccount, Product
 from exact_plugin import binder
-from exact_plugin.entities.declaration import ExactEntity, Export, Import
+from exact_plugin.entities.declaration import SYNC, ExactEntity, Export, Import
 from exact_plugin.errors import LocalValidationError
 from exact_plugin.importing.sql import among, ids_by
 from exact_plugin.mappers import inbound, outbound
@@ -54,6 +54,46 @@ def prepare_products(ctx, items):
                 fields[column] = account_id
         if ref["vat_code"] in vat:
             fields["tax_rate_id"] = vat[ref["vat_code"]]
+    for _row, host_id, mapped in items:
+        if host_id is None:
+            mapped.fields.setdefault("price", 0)   # no price read (item deleted meanwhile)
+
+
+# Exact: the sales price is on logistics/Items and bulk/Logistics/Items only (picqer
+# SyncItem.php vs Item.php; reference §6.2). It is read through the bulk endpoint (1000 rows a
+# call, reference §3.3): a few changed items by their IDs, a big page (a first or full read)
+# by reading every price once, so a full read costs about twice its sync pages, never a
+# call per item.
+BULK_ITEMS = "bulk/Logistics/Items"
+PRICE_IDS_PER_CALL = 20   # "ID eq guid'…' or …": about 1 KB of URL
+ALL_PRICES_FROM = 100     # more changed items than this in a page: read every price once
+
+
+def read_prices(client, pages):
+    """Add StandardSalesPrice to each sync page of items before it is staged."""
+    every_price = None
+    for page in pages:
+        ids = [inbound.text(row.get("ID")) for row in page if inbound.text(row.get("ID"))]
+        if len(ids) > ALL_PRICES_FROM:
+            if every_price is None:
+                every_price = _prices(client, "ID ne null")
+            prices = every_price
+        else:
+            prices = {}
+            for start in range(0, len(ids), PRICE_IDS_PER_CALL):
+                prices.update(_prices(client, " or ".join(
+                    f"ID eq guid'{exact_id}'" for exact_id in ids[start:start + PRICE_IDS_PER_CALL])))
+        for row in page:
+            exact_id = inbound.text(row.get("ID"))
+            if exact_id in prices:   # an item deleted meanwhile keeps no price
+                row["StandardSalesPrice"] = prices[exact_id]
+        yield page
+
+
+def _prices(client, id_filter):
+    return {inbound.text(row.get("ID")): row.get("StandardSalesPrice")
+            for row in client.iter_rows(BULK_ITEMS, select=("ID", "StandardSalesPrice"),
+                                        filter=id_filter)}
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -117,11 +157,18 @@ ENTITY = ExactEntity(
     bulk_path="bulk/Logistics/Items", sync_path="sync/Logistics/Items",
     select=("ID", "Code", "Description", "ExtraDescription", "ItemGroup", "ItemGroupCode",
             "SalesVatCode", "GLRevenue", "GLRevenueCode", "GLCosts", "GLCostsCode",
-            "CostPriceStandard", "StandardSalesPrice"),
+            "CostPriceStandard", "IsSalesItem", "StandardSalesPrice"),
+    # Exact: StandardSalesPrice is on logistics/Items and bulk/Logistics/Items, not on
+    # sync/Logistics/Items (picqer SyncItem.php; reference §6.2, §6.7): the sync read leaves it
+    # out and `read_prices` adds it from the bulk endpoint.
+    select_by_endpoint={SYNC: ("ID", "Code", "Description", "ExtraDescription", "ItemGroup",
+                               "ItemGroupCode", "SalesVatCode", "GLRevenue", "GLRevenueCode",
+                               "GLCosts", "GLCostsCode", "CostPriceStandard", "IsSalesItem")},
     deleted_type=9, host_model="Product", webhook_topic="Items",
     importing=Import(model=Product, label="product", mapper=inbound.map_product,
                      code_rule="product ID", code_columns=("accounting_id", "code"),
                      create_only=("accounting_id",), prepare=prepare_products,
-                     fetch_first=("item_groups",), order=40),
+                     fetch_first=("item_groups",), enrich=read_prices, order=40),
     exporting=Export(label="Product", setting="sync_products", build=build_item,
-                     note=description_note, view_extension=_view_extension))
+                     note=description_note, held_fields=outbound.ITEM_FIELDS,
+                     view_extension=_view_extension))

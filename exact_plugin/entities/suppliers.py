@@ -82,4 +82,5 @@ ENTITY = ExactEntity(
                      code_rule="supplier ID", code_columns=("accounting_id",),
                      host_code=host_code, create_only=("accounting_id",), order=35),
     exporting=Export(label="Supplier", setting="sync_suppliers", build=build_supplier,
-                     padded_key=True, view_extension=_view_extension))
+                     padded_key=True, view_extension=_view_extension,
+                     note=outbound.state_note))

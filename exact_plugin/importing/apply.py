@@ -19,11 +19,15 @@ from backoffice.models import utcnow
 from exact_plugin.importing.sql import among, insert_rows, relax_durability, update_ids
 from exact_plugin.importing.models import APPLIED, FAILED, StagedRecord
 from exact_plugin.importing.planner import CONFLICT, CREATE, MATCH, UPDATE, plan_batch
+from exact_plugin.entities import export_of
+from exact_plugin.mappers import outbound
 from exact_plugin.models import Binding
+from exact_plugin.syncing.models import ExportState
 from exact_plugin.syncing.states import SYNCED
 
 STAGED = StagedRecord.__table__
 BINDINGS = Binding.__table__
+EXPORT_STATES = ExportState.__table__
 
 
 @dataclass
@@ -155,6 +159,35 @@ def _write_bindings(ctx, written):
     insert_rows(BINDINGS, inserts)
     if updates:
         db.session.execute(BINDINGS.update().where(BINDINGS.c.id == bindparam("_id")), updates)
+    _record_held(ctx, written)
+
+
+def _record_held(ctx, written):
+    """What Exact holds of each imported or matched record, in the outbound payload's shape,
+    becomes the binding's last sent payload: the first edit after an import then PUTs only
+    the fields the admin changed (never `Code`, which Exact refuses on a PUT, picqer #432)."""
+    spec = export_of(ctx.target.host_model)
+    if spec is None or not spec.held_fields:
+        return
+    held = {host_id: json.dumps(outbound.held_payload(json.loads(row.data), spec.held_fields),
+                                default=str)
+            for row, _plan, _mapped, host_id in written}
+    binding_ids = dict(db.session.execute(select(Binding.host_id, Binding.id).where(
+        Binding.connection_id == ctx.connection_id, Binding.host_model == ctx.target.host_model,
+        among(Binding.host_id, list(held)))).all())
+    states = set(db.session.execute(select(EXPORT_STATES.c.binding_id).where(
+        among(EXPORT_STATES.c.binding_id, list(binding_ids.values())))).scalars())
+    now = utcnow()
+    rows = [{"binding_id": binding_ids[host_id], "sent_payload": payload, "updated_at": now}
+            for host_id, payload in held.items()]
+    insert_rows(EXPORT_STATES, [row for row in rows if row["binding_id"] not in states])
+    changes = [dict(row, _binding_id=row["binding_id"]) for row in rows
+               if row["binding_id"] in states]
+    if changes:
+        db.session.execute(EXPORT_STATES.update().where(
+            EXPORT_STATES.c.binding_id == bindparam("_binding_id")).values(
+            sent_payload=bindparam("sent_payload"), updated_at=bindparam("updated_at")),
+            changes)
 
 
 def _mark_staged(run_id, written, failures):

@@ -71,6 +71,12 @@ class SyncCursor(db.Model):
     timestamp = db.Column(db.BigInteger, nullable=False, default=0)
     deleted_timestamp = db.Column(db.BigInteger, nullable=False, default=0)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # When the sync feed was last read to its end (an incremental read is only safe within
+    # Exact's two months of sync/Deleted, reference §6.7).
+    read_at = db.Column(db.DateTime)
+    # Why the next run reads everything again (a division move, a cursor too old), shown on
+    # the import page; cleared once that full read is done.
+    full_read_reason = db.Column(db.Text)
 
     __table_args__ = (UniqueConstraint("connection_id", "entity", name="uq_sync_cursor"),)
 
@@ -83,6 +89,9 @@ class ImportRun(db.Model):
                               nullable=False)
     entity = db.Column(db.String(30), nullable=False)
     state = db.Column(db.String(20), nullable=False, default=FETCHING)
+    # Why this run read everything although it was asked for what changed (a division move,
+    # a cursor older than Exact's deleted log), shown on the import page.
+    full_read_reason = db.Column(db.Text)
     # Read everything again instead of only what changed.
     full = db.Column(db.Boolean, nullable=False, default=False)
     # Apply straight after fetching (CLI, periodic job) instead of stopping at the preview.

@@ -136,12 +136,14 @@ def fetch_run(run, echo=None):
         if echo:
             echo(f"Read {count} new or changed {label} from Exact")
 
+    reasons = []
     for name in entity_spec(run.entity).importing.fetch_first + (run.entity,):
         staged, deleted = staging.fetch(client, run.connection_id, entity_spec(name),
-                                        full=run.full,
+                                        full=run.full, reasons=reasons,
                                         on_page=progress if name == run.entity else None)
         if name == run.entity:
             run.fetched, run.deleted = staged, deleted
+    run.full_read_reason = " ".join(dict.fromkeys(reasons)) or None
     db.session.commit()
 
 

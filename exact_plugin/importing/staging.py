@@ -9,6 +9,7 @@ resumes where it stopped.
 """
 import queue
 import threading
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
@@ -19,7 +20,7 @@ from exact_plugin.importing.sql import among, insert_rows, refresh_statistics, r
 from exact_plugin.importing.models import DELETED, PENDING, StagedRecord, SyncCursor
 from exact_plugin.entities import PLAIN, SYNC
 from exact_plugin.mappers.inbound import record_json, text
-from exact_plugin.models import Binding
+from exact_plugin.models import Binding, ExactConnection
 
 STAGED = StagedRecord.__table__
 
@@ -83,11 +84,25 @@ def cursor_for(connection_id, entity_name):
     return cursor
 
 
-def fetch(client, connection_id, spec, *, full=False, on_page=None):
-    """Read `spec` from Exact into staging. Returns (records staged, deletions applied)."""
+# Exact keeps sync/Deleted for two months (reference §6.7, §9 item 15): a cursor last read
+# longer ago may have missed deletions, so the run reads everything again.
+DELETED_LOG_DAYS = 60
+
+
+def fetch(client, connection_id, spec, *, full=False, on_page=None, reasons=None):
+    """Read `spec` from Exact into staging. Returns (records staged, deletions applied).
+
+    `reasons`: a list the caller gets back the sentence in when an incremental read had to
+    become a full one (a division move, a cursor too old)."""
     if not spec.incremental:
         return _fetch_whole(client, connection_id, spec, on_page), 0
     cursor = cursor_for(connection_id, spec.name)
+    if not full and cursor.timestamp:
+        reason = full_read_reason(client, connection_id, spec, cursor)
+        if reason:
+            full = True
+            if reasons is not None:
+                reasons.append(reason)
     if full:
         cursor.timestamp = 0
     # Nothing of ours stays uncommitted while the client writes its request log (SQLite).
@@ -95,8 +110,11 @@ def fetch(client, connection_id, spec, *, full=False, on_page=None):
     staged = 0
     # Exact: only Timestamp may be filtered on; Int64 literals need the L suffix (reference
     # §6.7, §3.2).
-    pages = prefetched(client.iter_pages(spec.sync_path, select=spec.fields(SYNC) + ("Timestamp",),
-                                         filter=f"Timestamp gt {int(cursor.timestamp)}L"))
+    pages = client.iter_pages(spec.sync_path, select=spec.fields(SYNC) + ("Timestamp",),
+                              filter=f"Timestamp gt {int(cursor.timestamp)}L")
+    if spec.importing is not None and spec.importing.enrich is not None:
+        pages = spec.importing.enrich(client, pages)
+    pages = prefetched(pages)
     for number, page in enumerate(pages, start=1):
         staged += stage_page(connection_id, spec, page)
         cursor.timestamp = max([cursor.timestamp] + [_timestamp(row) for row in page])
@@ -105,8 +123,46 @@ def fetch(client, connection_id, spec, *, full=False, on_page=None):
         if on_page:
             on_page(staged)
     deletions = fetch_deletions(client, connection_id, spec, cursor)
+    cursor.read_at, cursor.full_read_reason = utcnow(), None
     db.session.commit()
     return staged, deletions
+
+
+def full_read_reason(client, connection_id, spec, cursor):
+    """Why `Timestamp gt cursor` cannot be trusted for this entity now, or None."""
+    if cursor.full_read_reason:
+        return cursor.full_read_reason
+    last_read = cursor.read_at or cursor.updated_at
+    if last_read is not None and utcnow() - last_read > timedelta(days=DELETED_LOG_DAYS):
+        return (f"The {spec.plural} were last read from Exact Online on "
+                f"{last_read:%Y-%m-%d}, longer ago than the two months Exact keeps its log of "
+                f"deletions: this run read everything again, so no deletion is missed.")
+    moved = division_moved(client, connection_id)
+    if moved:
+        # Every entity's Timestamps were regenerated: each one's next run reads everything.
+        db.session.execute(update(SyncCursor).where(
+            SyncCursor.connection_id == connection_id, SyncCursor.timestamp > 0).values(
+            full_read_reason=moved))
+        return moved
+    return None
+
+
+def division_moved(client, connection_id):
+    """A sentence when system/Divisions says the division moved since we last looked (its
+    Timestamps are then regenerated, reference §6.7), else None. One call per client."""
+    if getattr(client, "move_checked", False):
+        return None
+    client.move_checked = True
+    current = client.division_move_date()
+    connection = db.session.get(ExactConnection, connection_id)
+    seen = connection.division_move_date
+    connection.division_move_date = current
+    # Never looked before (seen is None): a move at an unknown moment counts as a move.
+    if current == (seen if seen is not None else ""):
+        return None
+    return ("Exact Online moved this company's administration to another database "
+            f"(DivisionMoveDate {current}), which renumbers every record's Timestamp: this run "
+            "read everything again instead of only what changed.")
 
 
 def _timestamp(row):

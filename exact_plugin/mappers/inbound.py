@@ -169,6 +169,8 @@ def map_product(record):
     fields = {"name": text(record.get("Description")), "code": code, "accounting_id": code,
               "price": _money(record.get("StandardSalesPrice"), "Sales price", problems),
               "cost": _money(record.get("CostPriceStandard"), "Cost price", problems)}
+    if "StandardSalesPrice" not in record:
+        del fields["price"]  # not read (the sync feed has no price): keep the one here
     problems = _required_name(fields["name"], "item") + problems
     problems += _length_problems(Product.__table__, {k: fields[k] for k in
                                                      ("name", "code", "accounting_id")},

@@ -9,6 +9,8 @@ import hashlib
 import json
 from decimal import Decimal
 
+from exact_plugin.mappers import states
+
 # Exact: Item.Description is at most 60 characters, ExtraDescription 255 (reference §6.2);
 # SalesInvoice.Description and line descriptions are at most 60 (reference §6.6).
 ITEM_DESCRIPTION_MAX = 60
@@ -30,6 +32,10 @@ ADDRESS_FIELDS = {"AddressLine1": "address_line1", "AddressLine2": "address_line
                   "AddressLine3": "address_line3", "Postcode": "postcode", "City": "city",
                   "State": "state", "Country": "country"}
 CONTACT_FIELDS = {"Email": "email", "Phone": "phone", "VATNumber": "vat_number"}
+# The fields of each payload, as an import records what Exact held (held_payload).
+CUSTOMER_FIELDS = ("Code", "Name", *ADDRESS_FIELDS, *CONTACT_FIELDS, "Status")
+ITEM_FIELDS = ("Code", "Description", "ExtraDescription", "ItemGroup", "SalesVatCode",
+               "GLRevenue", "GLCosts", "CostPriceStandard", "IsSalesItem")
 
 
 def _text(value):
@@ -63,8 +69,20 @@ def natural_key_filter(field, value, padded=False):
 def _address(source):
     if source is None:
         return {}
-    return {field: _text(getattr(source, attribute, None))
-            for field, attribute in ADDRESS_FIELDS.items()}
+    address = {field: _text(getattr(source, attribute, None))
+               for field, attribute in ADDRESS_FIELDS.items()}
+    # Exact: State is a state code of the Country (reference §6.1); a free-text state that is
+    # no code of the country is left out (the badge says so, states.state_note).
+    address["State"] = states.state_code(address["Country"], address["State"])
+    return address
+
+
+def state_note(record):
+    """The note for a customer's or supplier's badge when its state could not be sent."""
+    source = getattr(record, "main_site", record)
+    if source is None:
+        return None
+    return states.state_note(getattr(source, "country", None), getattr(source, "state", None))
 
 
 def account_payload(record, address_source, *, is_supplier=False):
@@ -139,16 +157,20 @@ def invoice_line_payload(line, *, item_id, vat_code=None, credit=False):
     }
 
 
-def invoice_payload(invoice, *, account_id, your_ref, lines, credits_number=None):
+def invoice_payload(invoice, *, account_id, your_ref, lines, journal=None, credits_number=None):
     """salesinvoice/SalesInvoices payload with nested lines (reference §6.6).
 
     `your_ref` is the host invoice number the invoice was first sent with: YourRef is the
-    natural key Exact is searched by after a lost answer (reference §9.7). `credits_number`:
-    this is a credit note for the invoice Exact knows by that number.
+    natural key Exact is searched by after a lost answer (reference §9.7). `journal` is the
+    company's sales journal code (a string, never a GUID: reference §9.13); None sends none,
+    so Exact's default sales journal applies. The invoice date goes in OrderDate (InvoiceDate
+    is read-only here; it is sent when the invoice is printed, `printed_invoice_payload`).
+    `credits_number`: this is a credit note for the invoice Exact knows by that number.
     """
     description = (f"Credit note {your_ref} for invoice {credits_number}"
                    if credits_number else f"Invoice {your_ref}")
     return {
+        "Journal": journal,
         "OrderedBy": account_id,
         "InvoiceTo": account_id,
         "YourRef": your_ref,
@@ -161,16 +183,47 @@ def invoice_payload(invoice, *, account_id, your_ref, lines, credits_number=None
     }
 
 
+def printed_invoice_payload(invoice_id, invoice_date):
+    """salesinvoice/PrintedSalesInvoices: processing books the invoice, on `InvoiceDate` in
+    the VAT period `ReportingYear`/`ReportingPeriod` (reference §6.6); left out, Exact books
+    it on the day it is printed."""
+    payload = {"InvoiceID": invoice_id}
+    if invoice_date is not None:
+        payload.update({"InvoiceDate": invoice_date.isoformat(),
+                        "ReportingPeriod": invoice_date.month,
+                        "ReportingYear": invoice_date.year})
+    return payload
+
+
 def without_empty(payload):
     """A create sends only the fields that have a value (Exact fills its defaults)."""
     return {name: value for name, value in payload.items() if value not in (None, "", [])}
 
 
-def changed_fields(previous, current):
-    """The fields of `current` that differ from what was last sent (`previous`)."""
+def changed_fields(previous, current, fixed=()):
+    """The fields of `current` that differ from what Exact last held (`previous`: what was last
+    sent, or what an import read). `fixed` fields are never in a PUT: Exact answers 500 "Data
+    already exists." when an Account's `Code` is set on a PUT, even to the same value (picqer
+    #432; Exact's own SDK sends only changed fields)."""
     previous = previous or {}
     return {name: value for name, value in current.items()
-            if not name.startswith("_") and previous.get(name) != value}
+            if not name.startswith("_") and name not in fixed and previous.get(name) != value}
+
+
+def held_value(value):
+    """A value Exact sent, in the shape the outbound mappers give it: codes trimmed (Exact pads
+    them, reference §3.2), empty text as None, numbers as floats."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def held_payload(record, fields):
+    """What Exact holds of a record, in the outbound payload's shape (`fields`): an import or
+    a match records it, so the first edit after it sends only what the admin changed."""
+    return {name: held_value(record.get(name)) for name in fields if name in record}
 
 
 def payload_hash(payload):

@@ -282,11 +282,23 @@ def payload_of(state):
 def update(spec, client, record, binding, state, previous, payload):
     if spec.update is not None:
         return spec.update(client, record, binding, state, previous, payload)
-    changes = outbound.changed_fields(previous, payload)
+    # The natural key is only sent on create: Exact refuses `Code` on a PUT (picqer #432).
+    changes = outbound.changed_fields(previous, payload, fixed=(spec.natural_key,))
     if changes:
         client.update(spec.endpoint, binding.exact_id, changes)
-    remember_sent(binding, state, payload)
-    return None
+    held_key = (previous or {}).get(spec.natural_key) or binding.exact_code
+    remember_sent(binding, state, {**payload, spec.natural_key: held_key})
+    return key_change_note(spec, payload, held_key)
+
+
+def key_change_note(spec, payload, held_key):
+    """Said on the badge when the record's code here is no longer the one Exact keeps."""
+    wanted = payload.get(spec.natural_key)
+    if held_key is None or wanted is None or str(wanted).strip() == str(held_key).strip():
+        return None
+    return (f"The {spec.natural_key} here is {wanted} but Exact Online keeps {held_key}: Exact "
+            f"does not let an app change the {spec.natural_key} of an existing record. Change "
+            f"it in Exact Online by hand if it must change; the other fields were sent.")
 
 
 def remember_sent(binding, state, payload, **marks):

@@ -14,6 +14,7 @@ from flask import current_app
 
 from backoffice.db import db
 from exact_plugin import origin
+from exact_plugin.client import deadline as client_deadline
 from exact_plugin.job_app import job_app
 from exact_plugin.syncing import exporter, locks, outbox, pipeline
 
@@ -55,6 +56,13 @@ def push_record(host_model, host_id):
     with locks.record_lock(host_model, host_id) as locked:
         if not locked:
             return "busy: the job holding the record pushes it again before releasing it"
+        return _push_locked(host_model, host_id)
+
+
+def _push_locked(host_model, host_id):
+    # Retries stop in time for the lock: no second job can take the record while this one
+    # still sends it (client.deadline).
+    with client_deadline(locks.lock_budget_seconds()):
         pushed = 0
         for _ in range(MAX_ROUNDS):
             entries = outbox.claim_entries(host_model, host_id, lease_seconds())

@@ -17,6 +17,15 @@ def lock_key(host_model, host_id):
     return redis_key("lock", "push", host_model, host_id)
 
 
+# Seconds of a record lock kept free for the database work after the last call.
+LOCK_MARGIN_SECONDS = 5
+
+
+def lock_budget_seconds():
+    """How long the calls of one push may take while its record lock is held."""
+    return max(current_app.config["EXACT_SYNC_LOCK_SECONDS"] - LOCK_MARGIN_SECONDS, 1)
+
+
 @contextmanager
 def record_lock(host_model, host_id, wait=None):
     """Yield True when the record's lock was taken within `wait` seconds, else False."""

@@ -53,3 +53,37 @@ def test_fault_spec_with_an_unknown_fault_is_rejected():
     assert parse_spec("latency=0.05,error503=0.05,drop=0.05,revoke=0")["drop"] == 0.05
     with pytest.raises(ValueError):
         parse_spec("explode=1")
+
+
+@pytest.mark.parametrize("fault, check", [
+    ("empty200", lambda response: response.content == b""),
+    ("null200", lambda response: response.json() == {"d": None}),
+    ("html200", lambda response: response.text.startswith("<!DOCTYPE html>")),
+    ("noid", lambda response: all("ID" not in row for row in response.json()["d"]["results"])),
+    ("loopnext", lambda response: response.json()["d"]["__next"].endswith(
+        "vat/VATCodes?%24select=Code")),
+])
+def test_malformed_200_faults_answer_gets_with_what_exact_never_sends(sandbox, api, url, fault,
+                                                                       check):
+    sandbox.set_faults(**{fault: 1})
+    response = api.get(url("vat/VATCodes"), params={"$select": "Code"} if fault == "loopnext"
+                       else {"$select": "ID,Code"})
+    assert response.status_code == 200 and check(response)
+    assert sandbox.stats()["faults"][fault] == 1
+    # Writes are never answered by these faults.
+    assert api.post(url("crm/Accounts"), json={"Name": "Echt B.V."}).status_code == 201
+
+
+def test_a_moved_division_regenerates_its_timestamps_from_the_start(sandbox, api, url):
+    def timestamps():
+        rows = api.get(url("sync/CRM/Accounts"), params={
+            "$select": "ID,Timestamp", "$filter": "Timestamp gt 1L"}).json()["d"]["results"]
+        return {row["ID"]: row["Timestamp"] for row in rows}
+    account = next(iter(timestamps()))
+    sandbox.update_record(100001, "Accounts", account, {"City": "Zwolle"})
+    before = timestamps()[account]
+    sandbox.move_division(100001)
+    [division] = api.get(url("system/Divisions"), params={
+        "$select": "Code,DivisionMoveDate", "$filter": "Code eq 100001"}).json()["d"]["results"]
+    assert timestamps()[account] < before   # below a cursor taken before the move
+    assert division["DivisionMoveDate"] is not None

@@ -1,13 +1,13 @@
 """exact sync: a per-company pause of the sync
 
 Revision ID: 0007_honest_sync
-Revises: 0004_exact_sync
+Revises: 0006_exact_real
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0007_honest_sync"
-down_revision = "0004_exact_sync"
+down_revision = "0006_exact_real"
 branch_labels = None
 depends_on = None
 

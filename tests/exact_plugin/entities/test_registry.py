@@ -26,7 +26,10 @@ def test_the_plugin_declares_its_entities_one_module_each():
 
 def test_an_entity_gives_its_select_list_per_endpoint():
     products = entities.entity("products")
-    assert products.fields(SYNC) == products.fields(BULK) == products.fields(PLAIN)
+    assert products.fields(BULK) == products.fields(PLAIN)
+    # Exact: sync/Logistics/Items has no StandardSalesPrice (picqer SyncItem.php)
+    assert products.fields(SYNC) == tuple(field for field in products.fields(PLAIN)
+                                          if field != "StandardSalesPrice")
     assert "Code" in products.fields(SYNC)
 
 

@@ -253,10 +253,11 @@ def test_exacts_validation_message_is_shown_verbatim_with_the_field(company, san
     assert "SalesVatCode" in binding.last_error
 
 
-def test_a_revoked_authorisation_fails_with_the_reconnect_message(company, sandbox):
+def test_a_revoked_authorisation_fails_with_the_reconnect_message(company, sandbox, clocks):
     from exact_plugin.tokens import load_tokens
     sandbox.revoke(load_tokens(company.id).refresh_token)
     sandbox.revoke(load_tokens(company.id).access_token)
+    clocks.advance(580)  # before 570 s no renewal is tried (test_bad_days.py)
     customer = make_customer()
     binding = binding_of(company, customer)
     assert binding.sync_state == "failed"
