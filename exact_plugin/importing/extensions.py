@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from backoffice import hooks
 from backoffice.db import db
+from backoffice.models import TaxRate
 from exact_plugin import binder, entities
 from exact_plugin.gate import WhileEnabled
 from exact_plugin.importing.models import DELETED, StagedRecord
@@ -68,8 +69,10 @@ class TaxRateMapping(WhileEnabled):
         connection_id, exact_id = chosen
         other = binder.binding_for_exact(connection_id, "TaxRate", exact_id)
         if other is not None and other.host_id != model.id:
-            return {self.field_name: "This Exact VAT code is already mapped to another tax "
-                                     "rate. Unmap it there first: mappings are one to one."}
+            holder = db.session.get(TaxRate, other.host_id)
+            named = f"{holder.name!r} (#{holder.id})" if holder else f"#{other.host_id}"
+            return {self.field_name: f"This Exact VAT code is already mapped to tax rate "
+                                     f"{named}. Unmap it there first: mappings are one to one."}
         return {}
 
     def on_model_change(self, form, model, is_created):
