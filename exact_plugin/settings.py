@@ -43,6 +43,10 @@ def plugin_settings():
         # First wait before an outbox row is tried again after a transient failure (doubles).
         "EXACT_SYNC_RETRY_SECONDS": env_int("EXACT_SYNC_RETRY_SECONDS", 30),
         "EXACT_SYNC_MAX_BACKOFF_SECONDS": env_int("EXACT_SYNC_MAX_BACKOFF_SECONDS", 3600),
+        # Import runs (seconds): the process running one writes its heartbeat this often; one
+        # without a heartbeat for the lease died with its worker and is shown stopped.
+        "EXACT_IMPORT_HEARTBEAT": env_float("EXACT_IMPORT_HEARTBEAT", 5.0),
+        "EXACT_IMPORT_LEASE": env_float("EXACT_IMPORT_LEASE", 30.0),
     }
 
 

@@ -62,11 +62,11 @@ class Abandoned(Exception):
 
 
 def lease_seconds(app=None):
-    return (app or current_app).config.get("EXACT_IMPORT_LEASE", LEASE)
+    return float((app or current_app).config.get("EXACT_IMPORT_LEASE", LEASE))
 
 
 def heartbeat_seconds(app=None):
-    return (app or current_app).config.get("EXACT_IMPORT_HEARTBEAT", HEARTBEAT)
+    return float((app or current_app).config.get("EXACT_IMPORT_HEARTBEAT", HEARTBEAT))
 
 
 def _clock(moment):
