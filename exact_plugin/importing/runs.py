@@ -8,6 +8,7 @@ to run twice: the fetch resumes from the stored cursor, the apply from the rows 
 import json
 import logging
 import threading
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -123,7 +124,9 @@ def new_run(connection_id, entity_name, *, full=False, auto_apply=False, updates
 def _enqueue(run, func, kind):
     """Queue the run's job; False when the queue cannot be reached."""
     import jobs
-    job_id = f"exact-import-{kind}-{run.id}"
+    # A new id per attempt: the job of a killed worker stays "started" in RQ for a while
+    # and would make a unique enqueue of the same id a silent no-op.
+    job_id = f"exact-import-{kind}-{run.id}-{uuid.uuid4().hex[:8]}"
     run.job_id, run.heartbeat_at = job_id, utcnow()
     db.session.commit()
     jobs.enqueue(func, run.id, job_id=job_id, unique=True, job_timeout=JOB_TIMEOUT)
@@ -236,7 +239,7 @@ def reap_dead_runs(connection_id=None, entity_name=None):
                             ImportRun.entity == entity_name)
     reaped = []
     for run in db.session.execute(query).scalars().all():
-        if run.job_id and _job_waiting(run.job_id):
+        if run.job_id and _job_waiting(run.job_id, cutoff):
             continue
         run.resume_state, run.state, run.finished_at = run.state, STOPPED, utcnow()
         run.message = (f"The import stopped: the process running it gave no sign of life "
@@ -249,19 +252,24 @@ def reap_dead_runs(connection_id=None, entity_name=None):
     return reaped
 
 
-def _job_waiting(job_id):
-    """True while the run's job waits in the queue (not yet picked up by a worker)."""
+def _job_waiting(job_id, cutoff):
+    """True while the run's job waits in the queue, or was taken by a worker so recently
+    that its first heartbeat may not be written yet."""
     from rq.exceptions import NoSuchJobError
     from rq.job import Job, JobStatus
 
     import jobs
     try:
         job = Job.fetch(job_id, connection=jobs.get_redis())
-        return job.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+        status = job.get_status()
     except NoSuchJobError:
         return False
     except Exception:   # Redis down: no worker can be running it either
         return False
+    if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+        return True
+    started = job.started_at.replace(tzinfo=None) if job.started_at else None
+    return status == JobStatus.STARTED and started is not None and started > cutoff
 
 
 def reap_job():
@@ -289,6 +297,10 @@ def heartbeat(run_id):
                 except Exception as exc:   # the next beat tries again; the lease decides
                     log.warning("Heartbeat of import run %s failed: %s", run_id, exc)
 
+    db.session.execute(update(ImportRun).where(ImportRun.id == run_id,
+                                               ImportRun.state.in_(RUNNING_STATES))
+                       .values(heartbeat_at=utcnow()))
+    db.session.commit()
     thread = threading.Thread(target=beat, name=f"exact-import-heartbeat-{run_id}", daemon=True)
     thread.start()
     try:
@@ -305,11 +317,19 @@ def _still_mine(run_id, state):
         raise Abandoned()
 
 
+def _is_current_job(run):
+    """False for a job the run no longer counts on: an old attempt requeued in the jobs
+    dashboard after a Resume queued a new one (two jobs must never write one run)."""
+    from rq import get_current_job
+    job = get_current_job()
+    return job is None or run.job_id is None or job.id == run.job_id
+
+
 def fetch_job(run_id):
     """Read the run's entity from Exact into staging, then preview or apply."""
     with app_context():
         run = db.session.get(ImportRun, run_id)
-        if run is None or run.state != FETCHING:
+        if run is None or run.state != FETCHING or not _is_current_job(run):
             return
         with heartbeat(run_id), _stopping_on_error(run_id):
             fetch_run(run)
@@ -324,7 +344,7 @@ def apply_job(run_id):
     """Write the run's pending rows into the back office."""
     with app_context():
         run = db.session.get(ImportRun, run_id)
-        if run is None or run.state != APPLYING:
+        if run is None or run.state != APPLYING or not _is_current_job(run):
             return
         with heartbeat(run_id), _stopping_on_error(run_id):
             apply_run(run)
