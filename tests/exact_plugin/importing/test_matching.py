@@ -235,3 +235,17 @@ def test_import_writes_are_tagged_so_they_are_not_sent_back_to_exact(company, mo
     import_staged(company, "customers", [exact_account("Acme", code=1)])
     assert seen == ["import"]
     assert ORIGIN_KEY not in db.session.info
+
+
+def test_a_code_exact_gives_to_two_records_is_a_conflict_even_for_mapped_records(company):
+    first, second = exact_account("First", code=1), exact_account("Second", code=2)
+    import_staged(company, "customers", [first, second])
+    # Exact now sends the same code for both: neither mapped record is given it.
+    run = import_staged(company, "customers", [dict(first, Code=f"{7:>18}", Name="First again"),
+                                               dict(second, Code=f"{7:>18}")])
+    assert (run.updated, run.failed) == (0, 2)
+    codes = set(db.session.execute(select(Customer.accounts_code)).scalars())
+    assert "7" not in codes
+    assert db.session.execute(select(Customer).filter_by(name="First again")).first() is None
+    assert "used by more than one Exact customer" in staged(company, "customers",
+                                                           first["ID"]).error
