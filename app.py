@@ -11,7 +11,7 @@ from flask import Flask
 
 import admin_views
 import jobs
-from backoffice import auth, cli, db
+from backoffice import auth, cli, db, security
 from backoffice.settings import load_settings
 
 
@@ -25,6 +25,7 @@ def create_app(config=None):
         app.config.from_mapping(config)
 
     db.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     jobs.init_app(app)
     cli.init_app(app)

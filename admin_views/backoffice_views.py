@@ -17,10 +17,14 @@ from wtforms import PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from flask_login import current_user, login_user
+
 from admin_views.base import SecureModelView
 from backoffice import models
 from backoffice.db import db
 from jobs.health import saved_while_down_message
+from backoffice.audit import AuditEntry
+from backoffice.roles import READ_ONLY, ROLE_LABELS
 
 ACCOUNTING_LABELS = {
     "accounting_id": "ID for accounting integration",
@@ -288,15 +292,23 @@ class InvoiceView(HostModelView):
 
 
 class UserView(HostModelView):
-    column_list = ("login", "active", "created_at")
-    column_details_list = ("login", "active", "created_at")
+    area = "users"
+    column_list = ("login", "role", "active", "created_at")
+    column_details_list = ("login", "role", "active", "created_at")
     column_searchable_list = ("login",)
-    column_filters = ("active",)
+    column_filters = ("active", "role")
     column_default_sort = "login"
-    form_columns = ("login", "password", "active")
+    column_formatters = {"role": lambda _v, _c, model, _n: ROLE_LABELS.get(model.role, model.role)}
+    form_columns = ("login", "role", "password", "active")
+    form_overrides = {"role": SelectField}
+    form_args = {"role": {"choices": choices(*ROLE_LABELS.items()), "default": READ_ONLY,
+                          "description": "Administrator: users, Exact connections, settings "
+                                         "and everything else. Finance: imports, mappings, "
+                                         "records, retries. Read-only: looks, changes nothing."}}
     form_extra_fields = {"password": PasswordField(
         "Password", description=f"At least {MIN_PASSWORD_LENGTH} characters. When editing, "
-                                "leave empty to keep the current password.")}
+                                "leave empty to keep the current password. A new password "
+                                "ends every session of the user.")}
     form_only_fields = ("password",)
 
     def check_form(self, form, model, is_created):
@@ -309,8 +321,39 @@ class UserView(HostModelView):
 
     def on_model_change(self, form, model, is_created):
         if form.password.data:
-            model.set_password(form.password.data)
+            model.set_password(form.password.data)   # ends every session of the user
         super().on_model_change(form, model, is_created)
+
+    def after_model_change(self, form, model, is_created):
+        # An administrator who changed their own password stays logged in here (only here).
+        if form.password.data and current_user.is_authenticated and current_user.id == model.id:
+            login_user(model)
+
+
+class AuditLogView(SecureModelView):
+    """Who changed what and when (backoffice/audit.py); nobody edits it."""
+
+    area = "audit"
+    can_create = can_edit = can_delete = False
+    column_list = ("created_at", "actor", "action", "model", "record_id", "record", "changes")
+    column_labels = {"created_at": "When", "actor": "Who", "model": "What",
+                     "record_id": "ID", "changes": "Before → after"}
+    column_searchable_list = ("actor", "record")
+    column_filters = ("actor", "action", "model", "created_at")
+    column_default_sort = ("id", True)
+    column_formatters = {"changes": lambda _v, _c, model, _n: _changes_text(model.changes)}
+
+
+def _changes_text(changes_json):
+    import json
+    try:
+        changes = json.loads(changes_json or "{}")
+    except ValueError:
+        return changes_json
+    if not isinstance(changes, dict):
+        return str(changes)
+    return "; ".join(f"{name}: {pair[0]!r} → {pair[1]!r}" if isinstance(pair, list) and
+                     len(pair) == 2 else f"{name}: {pair!r}" for name, pair in changes.items())
 
 
 # (model, view, menu name, category): the order is the menu's order.
@@ -325,6 +368,7 @@ SCREENS = (
     (models.TaxRate, TaxRateView, "Tax rates", "Billing"),
     (models.GLAccount, GLAccountView, "GL accounts", "Billing"),
     (models.User, UserView, "Users", "Configuration"),
+    (AuditEntry, AuditLogView, "Audit log", "Configuration"),
 )
 
 

@@ -7,7 +7,7 @@ line: an IntegrityError becomes a form error too, never a 500.
 """
 import logging
 
-from flask import flash, has_request_context, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields import FieldList
 from wtforms.fields.core import UnboundField
 
-from backoffice import hooks
+from backoffice import hooks, roles
 from backoffice.db import db
 from backoffice.models import InvalidValue, integrity_error_field, record_errors
 
@@ -28,14 +28,37 @@ log = logging.getLogger(__name__)
 SAVE_REFUSED = "Nothing was saved: correct the fields marked below."
 
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+NOT_ALLOWED = "Your role ({role}) may not open this page. Ask an administrator."
+READ_ONLY_REFUSED = "Your role ({role}) may look at this page but not change anything here."
+
+
 class LoginRequired:
-    """Mixin: only logged-in, active users see the view; others go to the login page."""
+    """Mixin: only logged-in, active users whose role may open the view's `area` see it
+    (backoffice/roles.py); a change (any POST) needs a role that may change the area. Others
+    go to the login page, or get a 403 with a message when logged in."""
+
+    area = "records"
 
     def is_accessible(self):
-        return current_user.is_authenticated and current_user.is_active
+        return current_user.is_authenticated and current_user.is_active and \
+            roles.may_open(current_user, self.area)
+
+    def may_change(self):
+        return roles.may_change(current_user, self.area)
 
     def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403, NOT_ALLOWED.format(role=roles.ROLE_LABELS.get(current_user.role)))
         return redirect(url_for("auth.login", next=request.full_path))
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if request.method not in SAFE_METHODS and not self.may_change():
+            abort(403, READ_ONLY_REFUSED.format(role=roles.ROLE_LABELS.get(current_user.role)))
+        return None
 
 
 class SecureForm(FlaskForm):
@@ -86,11 +109,34 @@ class SecureModelView(LoginRequired, ModelView):
 
     form_base_class = SecureForm
     page_size = 50
+    # Read per request: a role that may not change the area sees no New/Edit/Delete.
+    can_create = property(lambda self: self._can_create and self.may_change(),
+                          lambda self, value: setattr(self, "_can_create", value))
+    can_edit = property(lambda self: self._can_edit and self.may_change(),
+                        lambda self, value: setattr(self, "_can_edit", value))
+    can_delete = property(lambda self: self._can_delete and self.may_change(),
+                          lambda self, value: setattr(self, "_can_delete", value))
+    _can_create = _can_edit = _can_delete = True
     can_view_details = True
     list_template = "backoffice/model_list.html"
     edit_template = "backoffice/model_edit.html"
     details_template = "backoffice/model_details.html"
     form_only_fields = ()
+
+    def __init_subclass__(cls, **kwargs):
+        """`can_create = False` in a subclass keeps the role check: it sets the flag under it."""
+        super().__init_subclass__(**kwargs)
+        for name in ("can_create", "can_edit", "can_delete"):
+            value = cls.__dict__.get(name)
+            if isinstance(value, bool):
+                setattr(cls, f"_{name}", value)
+                delattr(cls, name)
+
+    def may_change(self):
+        return has_request_context() and super().may_change()
+
+    def is_action_allowed(self, name):
+        return self.may_change() and super().is_action_allowed(name)
 
     def __init__(self, model, **kwargs):
         # Plugins registered their extensions before the admin is built (app.py), so they are

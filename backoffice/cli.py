@@ -14,14 +14,18 @@ from flask.cli import with_appcontext
 
 from backoffice.db import db
 from backoffice.models import User
+from backoffice.roles import ADMINISTRATOR, ROLE_LABELS
 
 MIN_PASSWORD_LENGTH = 10
 MAX_LOGIN_LENGTH = User.__table__.c.login.type.length
 
 
 def init_app(app):
+    from backoffice.crypto import rotate_encryption_key_command
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(rotate_encryption_key_command)
 
 
 def login_problem(login):
@@ -46,9 +50,28 @@ def any_user_exists():
                    "print it once.")
 @click.option("--if-no-users", is_flag=True,
               help="Do nothing when a user exists already (for first-run scripts).")
+@click.option("--role", type=click.Choice(list(ROLE_LABELS)), default=ADMINISTRATOR,
+              show_default=True, help="administrator, finance or read_only (docs/security.md).")
 @with_appcontext
-def create_admin_command(login, password, if_no_users):
+def create_admin_command(login, password, if_no_users, role=ADMINISTRATOR):
     """Create an active back office user who can log in to the admin."""
+    create_user(login, password, if_no_users, role)
+
+
+@click.command("create-user")
+@click.option("--login", required=True, help="The login of the new user.")
+@click.option("--role", type=click.Choice(list(ROLE_LABELS)), required=True,
+              help="administrator, finance or read_only (docs/security.md).")
+@click.option("--password", default=None,
+              help=f"At least {MIN_PASSWORD_LENGTH} characters. Default: generate one and "
+                   "print it once.")
+@with_appcontext
+def create_user_command(login, role, password):
+    """Create an active user with a role: administrator, finance or read_only."""
+    create_user(login, password, False, role)
+
+
+def create_user(login, password, if_no_users, role):
     if if_no_users and any_user_exists():
         click.echo("A user exists already; no admin user created.")
         return
@@ -65,11 +88,12 @@ def create_admin_command(login, password, if_no_users):
             "login with --login.")
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    user = User(login=login, active=True)
+    user = User(login=login, active=True, role=role)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    click.echo(f"Created the admin user {login!r}.")
+    label = "admin user" if role == ADMINISTRATOR else f"{ROLE_LABELS[role].lower()} user"
+    click.echo(f"Created the {label} {login!r}.")
     if generated:
         click.echo(f"Password: {password}")
         click.echo("It is shown only this once: write it down or change it after logging in.")

@@ -4,6 +4,7 @@ Rules that must hold whatever screen or job writes the data (unique accounting I
 site per customer, totals computed from lines) live here, on the models, so admin views, imports
 and the CLI cannot disagree about them.
 """
+import secrets
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -76,19 +77,38 @@ def country_code(field, value):
     return value
 
 
+def new_session_token():
+    return secrets.token_hex(16)
+
+
 class User(UserMixin, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     login = db.Column(db.String(80), nullable=False, unique=True)
     password_hash = db.Column(db.String(255), nullable=False)
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # backoffice/roles.py: administrator, finance or read_only (least privilege by default).
+    role = db.Column(db.String(20), nullable=False, default="read_only")
+    # Part of the login session (get_id): a new value ends every session of the user (logout,
+    # password change). Random, so a cookie of a deleted user never fits a later user with the
+    # same id.
+    session_token = db.Column(db.String(64), nullable=False, default=new_session_token)
 
     @property
     def is_active(self):
         return self.active
 
+    def get_id(self):
+        if not self.session_token:
+            self.session_token = new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def end_all_sessions(self):
+        self.session_token = new_session_token()
+
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)
+        self.end_all_sessions()
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

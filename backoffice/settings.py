@@ -50,6 +50,13 @@ def _instance_secret(instance_path, filename, make):
     return value
 
 
+def _key_file(path):
+    """The key kept in a file of the operator's choice (e.g. a mounted secret)."""
+    if not path:
+        return None
+    return Path(path).read_text().strip() or None
+
+
 def sqlite_url(instance_path, filename="backoffice.sqlite3"):
     return f"sqlite:///{Path(instance_path) / filename}"
 
@@ -64,8 +71,16 @@ def load_settings(instance_path):
         "REDIS_URL": env_str("REDIS_URL"),
         "SECRET_KEY": env_str("SECRET_KEY")
         or _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32)),
-        "ENCRYPTION_KEY": env_str("ENCRYPTION_KEY")
+        # One Fernet key, or "new,old" while rotating (backoffice/crypto.py). In production set
+        # it (or ENCRYPTION_KEY_FILE) outside the database's folder: docs/security.md.
+        "ENCRYPTION_KEY": env_str("ENCRYPTION_KEY") or _key_file(env_str("ENCRYPTION_KEY_FILE"))
         or _instance_secret(instance_path, "encryption_key", lambda: Fernet.generate_key().decode()),
+        # Failed logins allowed before logging in is paused (backoffice/auth.py).
+        "LOGIN_LIMIT_PER_LOGIN": env_str("LOGIN_LIMIT_PER_LOGIN", "10 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": env_str("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        "SESSION_LIFETIME_MINUTES": env_int("SESSION_LIFETIME_MINUTES", 480),
+        # Host names this back office answers to (comma separated); empty: the EXTERNAL_URL's.
+        "TRUSTED_HOSTS": env_list("TRUSTED_HOSTS"),
         # Public URL of this back office, used for the OAuth redirect URI shown to admins.
         "EXTERNAL_URL": env_str("EXTERNAL_URL"),
         "PLUGINS": env_list("PLUGINS", ["exact_plugin"]),

@@ -61,7 +61,7 @@ def fill(count):
     upgrade()
     db.session.execute(sa.insert(TopLevel.__table__), [{"name": f"Top level {n:03d}"}
                                                        for n in range(1, TOP_LEVELS + 1)])
-    user = User(login="bench", active=True)
+    user = User(login="bench", active=True, role="administrator")
     user.set_password(PASSWORD)
     db.session.add(user)
     batch = []

@@ -10,6 +10,8 @@ VAT codes, an invoice created with its raw POST, a token refresh after 580 s.
 """
 import argparse
 import json
+import os
+import secrets
 import logging
 import subprocess
 import sys
@@ -44,6 +46,10 @@ class DictStorage(ExactOnlineConfig):
         self.values[(section, option)] = value
 
 
+# The sandbox subprocess inherits this token for its control API.
+CONTROL_TOKEN = os.environ.setdefault("EXACT_SANDBOX_TOKEN", secrets.token_urlsafe(18))
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -52,7 +58,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def control(path, payload=None):
     data = json.dumps(payload).encode() if payload is not None else None
     request = urllib.request.Request(f"{BASE}/_sandbox/{path}", data=data,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              "X-Sandbox-Token": CONTROL_TOKEN})
     return json.load(urllib.request.urlopen(request))
 
 

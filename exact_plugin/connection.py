@@ -147,8 +147,14 @@ def needs_reconnect_banners():
     """A red banner on every admin page for each company that must be reconnected."""
     if not is_enabled():
         return []
-    companies = db.session.execute(db.select(ExactConnection).where(
-        ExactConnection.state == STATE_NEEDS_RECONNECT).order_by(ExactConnection.name)).scalars()
+    flagged = db.session.execute(db.select(ExactConnection).where(
+        ExactConnection.state == STATE_NEEDS_RECONNECT)).scalars().all()
+    # A company whose secrets the current key cannot decrypt needs a reconnect too, whatever
+    # its stored state says (the check happens in Python, when the row is read).
+    key_changed = [company for company in db.session.execute(db.select(ExactConnection))
+                   .scalars() if company.secrets_unreadable]
+    companies = sorted({company.id: company for company in [*flagged, *key_changed]}.values(),
+                       key=lambda company: company.name)
     return [("error", Markup(
         '<strong>Exact Online company "{name}" needs to be reconnected.</strong> {reason} '
         '<a class="alert-link" href="{url}">Reconnect {name}</a>').format(

@@ -4,9 +4,10 @@ The host's tables are never altered: everything Exact knows about a host record 
 keyed by the host model's name and id.
 """
 from flask import current_app
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, event
+from sqlalchemy.orm.attributes import set_committed_value
 
-from backoffice.crypto import EncryptedText
+from backoffice.crypto import KEY_CHANGED, EncryptedText, is_unreadable
 from backoffice.db import db
 from backoffice.models import utcnow
 
@@ -121,6 +122,12 @@ class ExactConnection(db.Model):
         return self.state == STATE_NEEDS_RECONNECT
 
     @property
+    def secrets_unreadable(self):
+        """True when the client secret or a token was saved with another ENCRYPTION_KEY."""
+        return any(is_unreadable(value) for value in
+                   (self.client_secret, self.access_token, self.refresh_token))
+
+    @property
     def base_url(self):
         return location_base_url(self.location, self.custom_base_url)
 
@@ -131,6 +138,20 @@ class ExactConnection(db.Model):
     def __str__(self):
         division = f" ({self.division})" if self.division else ""
         return f"{self.name}{division}"
+
+
+KEY_CHANGED_REASON = (f"{KEY_CHANGED[0].upper()}{KEY_CHANGED[1:]}: enter the client secret again, "
+                      "save, and click Reconnect.")
+
+
+@event.listens_for(ExactConnection, "load")
+@event.listens_for(ExactConnection, "refresh")
+def _show_unreadable_secrets_as_needs_reconnect(connection, *_args):
+    """A company whose secrets no key decrypts reads as needing a reconnect (not saved: the
+    state is only what every page shows; tokens.load_tokens records it when a job tries)."""
+    if connection.secrets_unreadable:
+        set_committed_value(connection, "state", STATE_NEEDS_RECONNECT)
+        set_committed_value(connection, "state_reason", KEY_CHANGED_REASON)
 
 
 class Binding(db.Model):
@@ -215,3 +236,19 @@ class OutboundRequest(db.Model):
     context = db.Column(db.String(200))
 
     connection = db.relationship("ExactConnection")
+
+
+def _register_audited_models():
+    """Companies, settings and mappings go to the host's audit log (docs/security.md)."""
+    from backoffice.audit import audit_model
+    audit_model(ExactConnection, "Exact company", ignore=(
+        "access_token", "refresh_token", "token_obtained_at", "token_expires_at",
+        "minutely_limit", "minutely_remaining", "minutely_reset_at", "daily_limit",
+        "daily_remaining", "daily_reset_at", "state_since"))
+    audit_model(IntegrationSettings, "Exact settings")
+    audit_model(ItemGroupMapping, "Item group mapping")
+    # Imports and syncs write bindings by the thousand: only an admin's own edits are logged.
+    audit_model(Binding, "Mapping", only_in_requests=True)
+
+
+_register_audited_models()

@@ -11,13 +11,15 @@ The blueprint is process-global, so nothing per company is stored on it: its URL
 and OAuth session are computed per request from the company in the session (ecosystem-notes
 §2.2 option B; the session lives on `flask.g`, not on the blueprint, issue #430).
 """
+import ipaddress
 import logging
-import os
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 import requests
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask import session as browser_session
 from flask_login import current_user
 from flask_dance.consumer import OAuth2ConsumerBlueprint, oauth_authorized, oauth_error
@@ -26,6 +28,7 @@ from flask_dance.consumer.storage import NullStorage
 from oauthlib.common import generate_token
 from oauthlib.oauth2 import MismatchingStateError, OAuth2Error
 
+from backoffice import roles
 from backoffice.db import db
 from exact_plugin import clock, outbound, tokens
 from exact_plugin.models import ExactConnection
@@ -75,12 +78,39 @@ class CodeExchangeRefused(Exception):
         self.message = message
 
 
+NO_EXTERNAL_URL = ("Set EXTERNAL_URL to the public URL of this back office (e.g. "
+                   "https://backoffice.example.com): the redirect URI is never taken from the "
+                   "Host header of a request that is not local.")
+INSECURE_BASE_URL = ("Plain http:// is only allowed for a base URL on this machine (the local "
+                     "sandbox); use https://.")
+
+
+def is_loopback_host(host):
+    host = (host or "").strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_url(url):
+    return is_loopback_host(urlsplit(url or "").hostname)
+
+
 def redirect_uri():
-    """The URI to register in Exact's App Centre: EXTERNAL_URL, else this request's host."""
+    """The URI to register in Exact's App Centre: EXTERNAL_URL; without it (make run, tests)
+    this request's host, but only when that host is this machine or a TRUSTED_HOSTS entry:
+    a forged Host header must not choose where Exact sends the authorization code.
+    None when there is no trustworthy answer (NO_EXTERNAL_URL says what to do)."""
     external = current_app.config.get("EXTERNAL_URL")
     if external:
         return external.rstrip("/") + CALLBACK_PATH
-    return request.host_url.rstrip("/") + CALLBACK_PATH
+    host = urlsplit(request.host_url).hostname
+    if is_loopback_host(host) or host in (current_app.config.get("TRUSTED_HOSTS") or ()):
+        return request.host_url.rstrip("/") + CALLBACK_PATH
+    return None
 
 
 def request_cache():
@@ -106,21 +136,47 @@ def begin_connect(company):
     return redirect(url_for(f"{BLUEPRINT_NAME}.login"))
 
 
+# Set only around this request's own OAuth calls (a context variable: per thread and per
+# request, unlike the OAUTHLIB_INSECURE_TRANSPORT environment variable, which every thread of
+# the process would see while one request had it switched on).
+_insecure_allowed = ContextVar("exact_oauth_insecure_allowed", default=False)
+
+
+def _patch_oauthlib_transport_check():
+    """oauthlib asks `is_secure_transport(uri)` before every OAuth request; ours also answers
+    yes for a loopback http URL while `insecure_transport_for` is active in this context."""
+    import oauthlib.oauth2
+    import oauthlib.oauth2.rfc6749.clients.base as client_base
+    import oauthlib.oauth2.rfc6749.parameters as parameters
+    import oauthlib.oauth2.rfc6749.utils as utils
+    import requests_oauthlib.oauth2_session as oauth2_session
+    original = utils.is_secure_transport
+    if getattr(original, "exact_patched", False):
+        return
+
+    def is_secure_transport(uri):
+        return original(uri) or (_insecure_allowed.get() and is_loopback_url(uri))
+
+    is_secure_transport.exact_patched = True
+    for module in (utils, parameters, client_base, oauth2_session, oauthlib.oauth2):
+        module.is_secure_transport = is_secure_transport
+
+
+_patch_oauthlib_transport_check()
+
+
 @contextmanager
 def insecure_transport_for(base_url):
-    """oauthlib refuses plain http; allow it only for an http base URL (the local sandbox)."""
-    if not (base_url or "").startswith("http://"):
+    """oauthlib refuses plain http; allow it, for this request only, when the base URL is on
+    this machine (the local sandbox). Any other http:// base URL stays refused."""
+    if not (base_url or "").startswith("http://") or not is_loopback_url(base_url):
         yield
         return
-    previous = os.environ.get("OAUTHLIB_INSECURE_TRANSPORT")
-    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    token = _insecure_allowed.set(True)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
-        else:
-            os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = previous
+        _insecure_allowed.reset(token)
 
 
 def _ignore(self, value):
@@ -168,6 +224,10 @@ class ExactOAuthBlueprint(OAuth2ConsumerBlueprint):
         if self.company is None:
             flash(NO_COMPANY, "error")
             return redirect(url_for(f"{COMPANY_VIEW}.index_view"))
+        refusal = self._refusal()
+        if refusal:
+            flash(refusal, "error")
+            return redirect(company_page(self.company))
         with insecure_transport_for(self.company.base_url):
             return super().login()
 
@@ -182,15 +242,30 @@ class ExactOAuthBlueprint(OAuth2ConsumerBlueprint):
         browser_session.pop(CONNECTING_KEY, None)
         return outcome or redirect(company_page(company))
 
+    def _refusal(self):
+        """Why this company cannot be connected from this request, or None."""
+        if redirect_uri() is None:
+            return NO_EXTERNAL_URL
+        base_url = self.company.base_url or ""
+        if base_url.startswith("http://") and not is_loopback_url(base_url):
+            return INSECURE_BASE_URL
+        return None
+
     def _finish(self, company, expected_state):
+        # The state first: an answer that does not belong to this attempt (an error included,
+        # e.g. a forged "access_denied" link) is refused before anything else is read.
+        if not expected_state or request.args.get("state") != expected_state \
+                or expected_state.split(".")[0] != str(company.id):
+            flash(STATE_MISMATCH, "error")
+            return None
         if request.args.get("error"):
             results = oauth_error.send(self, error=request.args["error"],
                                        error_description=request.args.get("error_description"),
                                        error_uri=request.args.get("error_uri"))
             return _first_response(results)
-        if not expected_state or request.args.get("state") != expected_state \
-                or expected_state.split(".")[0] != str(company.id):
-            flash(STATE_MISMATCH, "error")
+        refusal = self._refusal()
+        if refusal:
+            flash(refusal, "error")
             return None
         if not request.args.get("code"):
             flash(NO_CODE, "error")
@@ -268,9 +343,11 @@ def create_blueprint():
 
 
 def _require_login():
-    """Only a logged-in admin may connect a company (the callback writes its tokens)."""
+    """Only a logged-in administrator may connect a company (the callback writes its tokens)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
+    if not roles.may_change(current_user, "connections"):
+        abort(403, "Only administrators may connect Exact Online companies.")
     return None
 
 

@@ -17,14 +17,15 @@ from dataclasses import dataclass
 import requests
 import sqlalchemy as sa
 
+from backoffice.crypto import is_unreadable
 from backoffice.db import db
 from backoffice.models import utcnow
 from exact_plugin import clock, outbound
 from exact_plugin.errors import (ExactError, ExactRateLimited, ExactTransientError, NeedsReconnect,
                                  NotConnected)
 from exact_plugin.locks import connection_lock, lock_connection_row
-from exact_plugin.models import (STATE_CONNECTED, STATE_NEEDS_RECONNECT, ExactConnection,
-                                 location_base_url)
+from exact_plugin.models import (KEY_CHANGED_REASON, STATE_CONNECTED, STATE_NEEDS_RECONNECT,
+                                 ExactConnection, location_base_url)
 
 ACCESS_LIFETIME = 600      # Exact: access tokens live 600 s (exact-online-api.md §1.4)
 REFRESH_NOT_BEFORE = 570   # Exact: no renewal before 570 s after the last one (§1.4)
@@ -117,6 +118,8 @@ def _read(conn, connection_id):
                        .where(table.c.id == connection_id)).mappings().first()
     if row is None:
         raise NotConnected(f"Exact Online company {connection_id} does not exist (any more).")
+    if any(is_unreadable(row[name]) for name in ("access_token", "refresh_token", "client_secret")):
+        raise NeedsReconnect(KEY_CHANGED_REASON)
     return StoredTokens(
         connection_id=row["id"], access_token=row["access_token"],
         refresh_token=row["refresh_token"], obtained_at=row["token_obtained_at"],
@@ -127,8 +130,13 @@ def _read(conn, connection_id):
 
 def load_tokens(connection_id):
     """The company's stored tokens as committed right now (not the caller's session view)."""
-    with db.engine.connect() as conn:
-        return _read(conn, connection_id)
+    try:
+        with db.engine.connect() as conn:
+            return _read(conn, connection_id)
+    except NeedsReconnect as error:
+        if error.message == KEY_CHANGED_REASON:   # record it, so the company list says so too
+            mark_needs_reconnect(connection_id, KEY_CHANGED_REASON)
+        raise
 
 
 def _update(conn, connection_id, **values):

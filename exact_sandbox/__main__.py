@@ -52,7 +52,9 @@ def main(argv=None) -> None:
     print(f"  webhook secret {demo['webhook_secret']}")
     print(f"  login          demo / demo; divisions {', '.join(map(str, state.division_numbers()))}")
     print(f"  seeded in      {seeded:.2f} s ({args.accounts} accounts, {args.items} items per division)")
-    print(f"  browse         {base_url}/_sandbox/", flush=True)
+    print(f"  browse         {base_url}/_sandbox/")
+    print(f"  control token  {state.control_token}  (header X-Sandbox-Token for /_sandbox/ control "
+          "calls)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

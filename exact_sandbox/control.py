@@ -1,4 +1,5 @@
 """Test control and statistics under /_sandbox/ (not part of Exact; docs/sandbox.md §Control)."""
+import hmac
 import json
 
 from flask import Blueprint, jsonify, request
@@ -7,6 +8,7 @@ from . import entities as E
 from .errors import ODataError
 from .state import RUNTIME_SETTINGS
 
+TOKEN_HEADER = "X-Sandbox-Token"
 LIMIT_TYPES = {"minutely_limit": int, "daily_limit": int, "window_seconds": int, "token_daily_limit": int,
                "error_block": bool, "language": str}
 
@@ -23,8 +25,15 @@ def create_blueprint(state) -> Blueprint:
         return jsonify({"error": str(error)}), 400
 
     @bp.before_request
-    def remember_base_url():
+    def require_control_token():
+        """Without the token nothing here answers: no other site or local user can reset,
+        reseed or fault the sandbox (a cross-site form cannot send a header)."""
+        sent = request.headers.get(TOKEN_HEADER) or ""
+        if not hmac.compare_digest(sent.encode(), state.control_token.encode()):
+            return jsonify({"error": f"The sandbox control API needs the {TOKEN_HEADER} header "
+                                     "with the control token printed when the sandbox started."}), 403
         state.note_base_url(request.host_url)
+        return None
 
     def payload() -> dict:
         return request.get_json(silent=True) or {}

@@ -1,4 +1,6 @@
 """The sandbox's state: configuration, clock, storage and every runtime subsystem."""
+import os
+import secrets
 import threading
 
 from .clock import Clock
@@ -31,6 +33,10 @@ DIVISION_SETTINGS = {"assign_invoice_number": ("entry", "printing")}
 class SandboxState:
     def __init__(self, config: dict | None = None):
         self.config = {**DEFAULT_CONFIG, **(config or {})}
+        # The /_sandbox/ control API (reset, clock, faults, records...) answers only requests
+        # carrying this token (X-Sandbox-Token): printed at start, or EXACT_SANDBOX_TOKEN.
+        self.control_token = (self.config.get("control_token") or os.environ.get("EXACT_SANDBOX_TOKEN")
+                              or secrets.token_urlsafe(18))
         self.demo_user_id = DEMO_USER_ID
         self.base_url = ""
         self.lock = threading.RLock()

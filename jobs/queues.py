@@ -44,7 +44,11 @@ def embedded_server():
     global _embedded_server
     with _embedded_server_lock:
         if _embedded_server is None:
-            import fakeredis
+            try:
+                import fakeredis
+            except ImportError as error:
+                raise RuntimeError("REDIS_URL is not set and the embedded queue is not installed: "
+                                   "set REDIS_URL (production) or install '.[embedded]'.") from error
             _embedded_server = fakeredis.FakeServer()
         return _embedded_server
 

@@ -140,6 +140,7 @@ def app(app_config):
         # so each request sees only its own session's login.
         from flask import g
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)   # Flask-WTF's per-request copy of the session's token
 
     with application.app_context():
         _empty_all_tables(db)
@@ -172,7 +173,7 @@ def admin_user(app):
     from backoffice.db import db
     from backoffice.models import User
 
-    user = User(login="admin", active=True)
+    user = User(login="admin", active=True, role="administrator")
     user.set_password(TEST_PASSWORD)
     db.session.add(user)
     db.session.commit()

@@ -50,7 +50,7 @@ class ExactModuleView:
         return current_user.is_authenticated and exact.is_enabled()
 
     def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and not exact.is_enabled():
             flash(MODULE_DISABLED, "warning")
             return redirect(url_for("integrations.index"))
         return super().inaccessible_callback(name, **kwargs)
@@ -59,6 +59,7 @@ class ExactModuleView:
 # -- Configuration > Integrations ----------------------------------------------------------------
 
 class IntegrationsView(SecureBaseView):
+    area = "settings"
     @expose("/")
     def index(self):
         settings = db.session.get(IntegrationSettings, 1)
@@ -110,6 +111,7 @@ def _location(view, context, model, name):
 
 
 class ExactCompanyView(ExactModuleView, SecureModelView):
+    area = "connections"
     create_template = "exact/connection/company_create.html"
     edit_template = "exact/connection/company_edit.html"
     can_view_details = False
@@ -165,6 +167,9 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
             errors["new_client_secret"] = "Enter the client secret of the app in Exact's App Centre."
         if model.location == "custom" and not model.custom_base_url:
             errors["custom_base_url"] = "Enter the base URL of the Exact site for this location."
+        elif model.location == "custom" and model.custom_base_url.startswith("http://") and \
+                not oauth.is_loopback_url(model.custom_base_url):
+            errors["custom_base_url"] = oauth.INSECURE_BASE_URL
         if model.location == "sandbox" and not model.base_url:
             errors["location"] = "The local sandbox is not configured (EXACT_SANDBOX_URL)."
         return errors
@@ -189,7 +194,7 @@ class ExactCompanyView(ExactModuleView, SecureModelView):
     # -- the company page ----------------------------------------------------------------------
 
     def render(self, template, **kwargs):
-        kwargs["redirect_uri"] = oauth.redirect_uri()
+        kwargs["redirect_uri"] = oauth.redirect_uri() or oauth.NO_EXTERNAL_URL
         model = kwargs.get("model")
         if model is not None and template == self.edit_template:
             kwargs.update(company_page_context(model, request.args.get("choose") == "1"))
@@ -292,6 +297,7 @@ def _company_name(view, context, model, name):
 
 
 class OutboundRequestView(ExactModuleView, SecureModelView):
+    area = "connections"
     can_create = can_edit = can_delete = False
     named_filter_urls = True   # readable links, e.g. ?flt0_company_id_equals=3
     can_view_details = True

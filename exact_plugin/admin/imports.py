@@ -45,6 +45,7 @@ def _connected_companies():
 
 
 class ExactImportView(ExactModuleView, SecureBaseView):
+    area = "imports"
     """The import pages of one entity: company choice, preview, progress and result."""
 
     @expose("/")
@@ -215,6 +216,7 @@ class StagedCustomerLoader(AjaxModelLoader):
 
 
 class CustomerMappingView(ExactModuleView, SecureModelView):
+    area = "mappings"
     """Guide: "complete the mapping table to map the Exact customer to the Halo customer"."""
 
     can_view_details = False
@@ -307,6 +309,7 @@ def item_group_choices():
 
 
 class ItemGroupMappingView(ExactModuleView, SecureModelView):
+    area = "mappings"
     """Guide: "select an item group from Exact and the corresponding product group in Halo"."""
 
     column_list = ("connection", "exact_code", "exact_description", "product_group")

@@ -17,6 +17,7 @@ from exact_plugin.syncing.states import BADGES, FAILED
 
 
 class ExactSyncView(ExactModuleView, SecureBaseView):
+    area = "retries"
     @expose("/")
     def index(self):
         waiting = outbox.waiting_entries(limit=200)

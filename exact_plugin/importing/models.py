@@ -159,3 +159,15 @@ class ImportSchedule(db.Model):
     last_message = db.Column(db.Text)
 
     __table_args__ = (UniqueConstraint("connection_id", "entity", name="uq_import_schedule"),)
+
+
+def _register_audited_models():
+    from backoffice.audit import audit_model
+    # Who started or applied an import from the pages; the job's progress counters are not.
+    audit_model(ImportRun, "Import run", only_in_requests=True, ignore=(
+        "fetched", "deleted", "total", "done", "created", "updated", "matched", "skipped",
+        "failed", "notes", "message", "started_at", "finished_at", "heartbeat_at", "job_id",
+        "removals"))
+
+
+_register_audited_models()

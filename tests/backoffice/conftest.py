@@ -21,7 +21,7 @@ def admin_user(app):
     from backoffice.models import User
     from tests.conftest import TEST_PASSWORD
 
-    user = User(login="admin", active=True,
+    user = User(login="admin", active=True, role="administrator",
                 password_hash=generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000"))
     db.session.add(user)
     db.session.commit()

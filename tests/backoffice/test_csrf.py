@@ -34,8 +34,10 @@ def admin_pages(admin):
             continue
         first = db.session.execute(db.select(view.model).limit(1)).scalar_one()
         yield f"/admin/{view.endpoint}/"
-        yield f"/admin/{view.endpoint}/new/"
-        yield f"/admin/{view.endpoint}/edit/?id={first.id}"
+        if view._can_create:   # the audit log is read-only for everyone
+            yield f"/admin/{view.endpoint}/new/"
+        if view._can_edit:
+            yield f"/admin/{view.endpoint}/edit/?id={first.id}"
         yield f"/admin/{view.endpoint}/details/?id={first.id}"
 
 

@@ -6,14 +6,9 @@ the same client ID."""
 import pytest
 
 from tests.conftest import TEST_PASSWORD
-from tests.fixtures.browser import login_in_browser
+from tests.fixtures.browser import login_in_browser, open_menu
 
 pytestmark = pytest.mark.browser
-
-
-def open_menu(page, category, item):
-    page.click(f"a.dropdown-toggle:has-text('{category}')")
-    page.click(f"a.dropdown-item:has-text('{item}')")
 
 
 def connect_new_company(page, sandbox, name, division, taken_division=None):

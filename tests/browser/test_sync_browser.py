@@ -2,6 +2,7 @@
 with a generated ID, an invoice for them; the badges turn to synced, the sandbox's data view
 shows all three, and the invoice shows the number Exact assigned."""
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.db import db
 from backoffice.models import Customer, Invoice, Product
@@ -49,7 +50,8 @@ def test_customer_product_and_invoice_made_in_the_browser_reach_exact_with_the_s
     page.fill("#name", "Consultancy hour")
     page.fill("#price", "95")
     page.click("#exact-generate-product-id")
-    page.wait_for_function("document.getElementById('accounting_id').value !== ''")
+    # (no wait_for_function: its string is evaluated, which the CSP forbids without unsafe-eval)
+    expect(page.locator("#accounting_id")).not_to_have_value("")
     generated = page.input_value("#accounting_id")
     save_and_stay(page)
     assert badge(page) == "Synced"

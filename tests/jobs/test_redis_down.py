@@ -9,7 +9,7 @@ from backoffice.db import db
 from backoffice.models import Customer
 from exact_plugin.syncing.models import OutboxEntry
 from tests import factories as f
-from tests.exact_plugin.sync_factories import enable_integration, make_company
+from tests.factories import enable_integration, make_company
 
 BANNER = "Background jobs are unavailable: Redis does not answer at 127.0.0.1:{port}."
 SAVED = "Saved. Background jobs are unavailable (Redis does not answer at 127.0.0.1:{port})"
