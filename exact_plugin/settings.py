@@ -63,6 +63,10 @@ def plugin_settings():
         "EXACT_WEBHOOK_ECHO_SECONDS": env_int("EXACT_WEBHOOK_ECHO_SECONDS", 300),
         # Reconciliation: the share of the daily call budget the nightly report may use.
         "EXACT_RECONCILE_BUDGET_SHARE": env_float("EXACT_RECONCILE_BUDGET_SHARE", 0.2),
+        # Import runs (seconds): the process running one writes its heartbeat this often; one
+        # without a heartbeat for the lease died with its worker and is shown stopped.
+        "EXACT_IMPORT_HEARTBEAT": env_float("EXACT_IMPORT_HEARTBEAT", 5.0),
+        "EXACT_IMPORT_LEASE": env_float("EXACT_IMPORT_LEASE", 30.0),
     }
 
 

@@ -6,6 +6,7 @@ token (CSRFProtect is global). Pages never call Exact: the fetch and the apply r
 the pages follow them through /run/<id>/progress.
 """
 from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_login import current_user
 from flask_admin import expose
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.ajax import AjaxModelLoader
@@ -22,8 +23,8 @@ from backoffice.models import Customer
 from exact_plugin import entities
 from exact_plugin.importing import changes as import_changes
 from exact_plugin.importing import runs
-from exact_plugin.importing.models import (DONE, FAILED, OPEN_STATES, READY, STOPPED,
-                                           ImportRun, StagedRecord)
+from exact_plugin.importing.models import (CANCELLED, DONE, FAILED, OPEN_STATES, READY,
+                                           STOPPED, ImportRun, StagedRecord)
 from exact_plugin.importing.planner import CONFLICT
 from exact_plugin.models import Binding, ExactConnection, ItemGroupMapping
 
@@ -50,6 +51,7 @@ class ExactImportView(ExactModuleView, SecureBaseView):
 
     @expose("/")
     def index(self):
+        runs.reap_dead_runs()
         return self.render(TEMPLATES + "index.html",
                            entities=entities.importable(),
                            runs=db.session.execute(select(ImportRun).order_by(
@@ -58,8 +60,16 @@ class ExactImportView(ExactModuleView, SecureBaseView):
     @expose("/<entity_name>/")
     def choose(self, entity_name):
         spec = _spec_or_404(entity_name)
-        return self.render(TEMPLATES + "choose.html", spec=spec,
-                           companies=_connected_companies())
+        companies = _connected_companies()
+        for company in companies:
+            runs.reap_dead_runs(company.id, spec.name)
+        schedules = {company.id: runs.schedule_for(company.id, spec.name)
+                     for company in companies}
+        return self.render(TEMPLATES + "choose.html", spec=spec, companies=companies,
+                           schedules=schedules, keeps_in_step=spec.name in runs.kept_in_step(),
+                           next_run=runs.next_keep_in_step(),
+                           active={company.id: runs.active_run(company.id, spec.name)
+                                   for company in companies})
 
     @expose("/<entity_name>/", methods=("POST",))
     def start(self, entity_name):
@@ -68,13 +78,29 @@ class ExactImportView(ExactModuleView, SecureBaseView):
         if company is None or not company.is_connected:
             flash("Choose a connected Exact Online company to import from.", "error")
             return redirect(url_for(".choose", entity_name=spec.name))
-        running = runs.running_run(company.id, spec.name)
-        if running is not None:
-            flash(f"An import of {spec.plural} from {company} is already running; it is "
-                  "shown here. Start another once it is done.", "warning")
-            return redirect(url_for(".run", run_id=running.id))
-        run = runs.start_run(company.id, spec.name, full=bool(request.form.get("full")))
+        try:
+            run = runs.start_run(company.id, spec.name, full=bool(request.form.get("full")),
+                                 started_by=_who())
+        except runs.ImportRefused as refused:
+            flash(refused.message, "warning")
+            if refused.run is not None:
+                return redirect(url_for(".run", run_id=refused.run.id))
+            return redirect(url_for(".choose", entity_name=spec.name))
         return redirect(url_for(".run", run_id=run.id))
+
+    @expose("/<entity_name>/keep-in-step", methods=("POST",))
+    def keep_in_step(self, entity_name):
+        spec = _spec_or_404(entity_name)
+        company = db.session.get(ExactConnection, request.form.get("company_id", type=int) or 0)
+        if company is None or spec.name not in runs.kept_in_step():
+            flash("Choose a company and an entity that can be kept in step.", "error")
+            return redirect(url_for(".choose", entity_name=spec.name))
+        schedule = runs.schedule_for(company.id, spec.name, create=True)
+        schedule.enabled = request.form.get("enabled") == "1"
+        db.session.commit()
+        flash(f"Keeping {spec.plural} of {company} in step every 15 minutes is now "
+              f"{'on' if schedule.enabled else 'off'}.", "success")
+        return redirect(url_for(".choose", entity_name=spec.name))
 
     @expose("/run/<int:run_id>")
     def run(self, run_id):
@@ -83,11 +109,29 @@ class ExactImportView(ExactModuleView, SecureBaseView):
         context = {"run": run, "spec": entities.entity(run.entity)}
         if run.state == READY:
             context.update(self._preview(run, page))
-        if run.state in (DONE, STOPPED):
+        if run.state in (DONE, STOPPED, CANCELLED):
             context["failures"] = db.session.execute(select(StagedRecord).filter_by(
                 last_run_id=run.id, status=FAILED).order_by(StagedRecord.id)
                 .limit(SHOWN_FAILURES)).scalars().all()
         return self.render(TEMPLATES + "run.html", **context)
+
+    @expose("/run/<int:run_id>/resume", methods=("POST",))
+    def resume(self, run_id):
+        self._run_or_404(run_id)
+        try:
+            runs.resume(run_id)
+        except runs.ImportRefused as refused:
+            flash(refused.message, "warning")
+        return redirect(url_for(".run", run_id=run_id))
+
+    @expose("/run/<int:run_id>/cancel", methods=("POST",))
+    def cancel(self, run_id):
+        self._run_or_404(run_id)
+        try:
+            runs.cancel(run_id, by=_who())
+        except runs.ImportRefused as refused:
+            flash(refused.message, "warning")
+        return redirect(url_for(".run", run_id=run_id))
 
     def _preview(self, run, page):
         scope = (StagedRecord.connection_id == run.connection_id,
@@ -100,7 +144,8 @@ class ExactImportView(ExactModuleView, SecureBaseView):
         pages = max((run.total + PREVIEW_PAGE_SIZE - 1) // PREVIEW_PAGE_SIZE, 1)
         return {"rows": rows, "page": page, "pages": pages, "conflicts": conflicts,
                 "host_names": _host_names(run.entity, rows),
-                "changes": import_changes.changes(run.entity, rows)}
+                "changes": import_changes.changes(run.entity, rows),
+                "deletions": runs.deleted_in_exact(run)}
 
     @expose("/run/<int:run_id>/start", methods=("POST",))
     def start_apply(self, run_id):
@@ -110,8 +155,11 @@ class ExactImportView(ExactModuleView, SecureBaseView):
             return redirect(url_for(".run", run_id=run.id))
         shown = {int(row_id) for row_id in request.form.getlist("shown")}
         selected = {int(row_id) for row_id in request.form.getlist("selected")}
-        runs.start_apply(run, deselected_ids=sorted(shown - selected))
-        return redirect(url_for(".run", run_id=run.id))
+        try:
+            runs.start_apply(run, deselected_ids=sorted(shown - selected))
+        except runs.ImportRefused as refused:
+            flash(refused.message, "error")
+        return redirect(url_for(".run", run_id=run_id))
 
     @expose("/run/<int:run_id>/progress")
     def progress(self, run_id):
@@ -125,7 +173,14 @@ class ExactImportView(ExactModuleView, SecureBaseView):
         run = db.session.get(ImportRun, run_id, populate_existing=True)
         if run is None:
             abort(404)
+        # A run whose worker died says so as soon as its lease is over (not in 6 hours).
+        if runs.reap_dead_runs(run.connection_id, run.entity):
+            run = db.session.get(ImportRun, run_id, populate_existing=True)
         return run
+
+
+def _who():
+    return getattr(current_user, "login", None) or "an admin"
 
 
 def _host_names(entity_name, rows):

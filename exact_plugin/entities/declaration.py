@@ -32,7 +32,11 @@ class Import:
     prepare: Callable | None = None      # prepare(ctx, items): resolve references per batch
     after_write: Callable | None = None  # after_write(ctx, created, updated): related rows
     related_tables: tuple = ()       # tables after_write grows (their statistics are refreshed)
-    after_apply: Callable | None = None  # after_apply() -> [notes] once a run is applied
+    # plan_removals(run) -> [{"id", "name"}]: what Start will remove, listed in the preview;
+    # after_apply(listed) -> [notes] once a run is applied: removes only what was listed
+    # (None: a run without preview, the CLI and the daily import, removes what is removable).
+    plan_removals: Callable | None = None
+    after_apply: Callable | None = None
     fetch_first: tuple = ()          # entities read into staging before this one
     # enrich(client, pages) -> pages: adds what the sync endpoint does not serve (item prices)
     # to each page before it is staged; called in the reading thread, so calls stay serial

@@ -5,7 +5,7 @@ An import also removes the tax rates no company uses (the guide's rule, importin
 from backoffice.models import TaxRate
 from exact_plugin.entities.declaration import ExactEntity, Import
 from exact_plugin.importing.sql import ids_by
-from exact_plugin.importing.tax_rates import remove_unused_tax_rates
+from exact_plugin.importing.tax_rates import plan_tax_rate_removals, remove_unused_tax_rates
 from exact_plugin.mappers import inbound
 
 
@@ -28,5 +28,6 @@ ENTITY = ExactEntity(
     host_model="TaxRate",
     importing=Import(model=TaxRate, label="tax rate", mapper=inbound.map_tax_rate,
                      code_rule="Exact code", codes_on_bindings=True,
-                     prepare=prepare_unique_names, after_apply=remove_unused_tax_rates,
+                     prepare=prepare_unique_names, plan_removals=plan_tax_rate_removals,
+                     after_apply=remove_unused_tax_rates,
                      daily_setting="import_tax_rates_daily", order=10))

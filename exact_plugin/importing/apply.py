@@ -71,6 +71,8 @@ def _write_batch(ctx, rows, run_id):
     target = ctx.target
     items, failures = [], []
     for row, plan in zip(rows, plan_batch(ctx, rows)):
+        if ctx.updates_only and plan.action != UPDATE:
+            continue   # left pending for a preview: keep-in-step runs never create
         if plan.action == CONFLICT:
             failures.append((row, plan, None, plan.conflict))
         else:

@@ -41,13 +41,18 @@ def register():
               help="Read every record again, not only what changed since the last import.")
 def import_command(entity_name, company_id, full):
     """Import ENTITY from an Exact Online company, printing progress."""
-    from exact_plugin.importing.runs import import_now
+    from exact_plugin.importing.runs import ImportRefused, import_now
     connection = db.session.get(ExactConnection, company_id)
     if connection is None:
         raise click.UsageError(f"There is no Exact Online company with id {company_id}. "
                                "`flask --app app exact companies` lists them.")
     click.echo(f"Importing {entity(entity_name).plural} from {connection}...")
-    run = import_now(company_id, entity_name, full=full, echo=click.echo)
+    try:
+        run = import_now(company_id, entity_name, full=full, echo=click.echo)
+    except ImportRefused as refused:
+        # Another run, or an admin's open preview, holds this entity (checked in the database).
+        click.echo(f"Not started: {refused.message}", err=True)
+        sys.exit(1)
     if run.state != DONE:
         click.echo(f"Stopped: {run.message}", err=True)
         sys.exit(1)

@@ -4,12 +4,14 @@
 - The tax-rate form gets the guide's hand mapping: an Exact company's VAT code (Fig 7).
 """
 from flask import url_for
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from backoffice import hooks
 from backoffice.db import db
+from backoffice.models import TaxRate
 from exact_plugin import binder, entities
 from exact_plugin.gate import WhileEnabled
 from exact_plugin.importing.models import DELETED, StagedRecord
@@ -68,8 +70,10 @@ class TaxRateMapping(WhileEnabled):
         connection_id, exact_id = chosen
         other = binder.binding_for_exact(connection_id, "TaxRate", exact_id)
         if other is not None and other.host_id != model.id:
-            return {self.field_name: "This Exact VAT code is already mapped to another tax "
-                                     "rate. Unmap it there first: mappings are one to one."}
+            holder = db.session.get(TaxRate, other.host_id)
+            named = f"{holder.name!r} (#{holder.id})" if holder else f"#{other.host_id}"
+            return {self.field_name: f"This Exact VAT code is already mapped to tax rate "
+                                     f"{named}. Unmap it there first: mappings are one to one."}
         return {}
 
     def on_model_change(self, form, model, is_created):
@@ -100,9 +104,35 @@ def _chosen(value):
     return int(connection_id), exact_id
 
 
+class MappingColumn(WhileEnabled):
+    """An "Exact mapping" column on the list: which Exact record of which company each record
+    is mapped to, so a mapping conflict can be traced from the list (issue 11)."""
+
+    def __init__(self, model_name):
+        self.model_name = model_name
+
+    def list_columns(self, view):
+        return {"exact_mapping": self._format}
+
+    def _format(self, view, context, model, name):
+        bindings = [b for b in binder.bindings_of_host(self.model_name, model.id) if b.exact_id]
+        if not bindings:
+            return Markup('<span class="text-muted">Not mapped</span>')
+        companies = dict(db.session.execute(select(ExactConnection.id, ExactConnection.name)
+                                            .where(ExactConnection.id.in_(
+                                                {b.connection_id for b in bindings}))).all())
+        return Markup("<br>").join(
+            Markup("{}: {}{}").format(companies.get(b.connection_id, f"#{b.connection_id}"),
+                                      b.exact_code or b.exact_id,
+                                      " (deleted in Exact)" if b.deleted_in_exact else "")
+            for b in sorted(bindings, key=lambda b: b.connection_id))
+
+
 def register(app):
     for spec in entities.importable():
         if spec.importing.list_button:
             hooks.register_view_extension(app, ImportButton(spec.host_model, spec.name))
+    for model_name in ("TaxRate", "Customer", "Product"):
+        hooks.register_view_extension(app, MappingColumn(model_name))
     hooks.register_view_extension(app, TaxRateMapping())
 

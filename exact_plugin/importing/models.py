@@ -19,8 +19,13 @@ FETCHING = "fetching"
 READY = "ready"          # fetched and planned: the preview is shown
 APPLYING = "applying"
 DONE = "done"
-STOPPED = "stopped"      # the job failed as a whole; `message` says why
+STOPPED = "stopped"      # the job failed as a whole or its worker died; `message` says why
+CANCELLED = "cancelled"  # ended by the admin (a stopped run or an open preview)
 RUNNING_STATES = (FETCHING, APPLYING)
+# A run in one of these states holds its company and entity: a second one is refused by the
+# database (the partial unique index below), for the web, the CLI and the periodic jobs alike.
+# An open preview holds them too: its rows are written only by its own Start.
+ACTIVE_STATES = (FETCHING, READY, APPLYING)
 
 
 class StagedRecord(db.Model):
@@ -54,6 +59,8 @@ class StagedRecord(db.Model):
         UniqueConstraint("connection_id", "entity", "exact_id", name="uq_import_record_exact"),
         db.Index("ix_import_record_state", "connection_id", "entity", "status"),
         db.Index("ix_import_record_code", "connection_id", "entity", "code"),
+        # A run's counters are counted from its rows (runs.refresh_counts).
+        db.Index("ix_import_record_run", "last_run_id", "status", "plan_action"),
     )
 
     @property
@@ -111,8 +118,32 @@ class ImportRun(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     started_at = db.Column(db.DateTime)
     finished_at = db.Column(db.DateTime)
+    # Who started it, for the "already running" message: an admin's e-mail, "the command
+    # line" or "the 15-minute keep-in-step job".
+    started_by = db.Column(db.String(120))
+    # The lease: the process running the run writes heartbeat_at every few seconds
+    # (runs.heartbeat); a running run without one for LEASE seconds died with its worker.
+    heartbeat_at = db.Column(db.DateTime)
+    # The RQ job running it (None: run in the process that started it, the CLI).
+    job_id = db.Column(db.String(80))
+    # The state a stopped run resumes in (fetching or applying).
+    resume_state = db.Column(db.String(20))
+    # Keep-in-step runs only update records already mapped; nothing is created or deleted.
+    updates_only = db.Column(db.Boolean, nullable=False, default=False)
+    # JSON list of the removals the preview listed ([{"id":, "name":}]); Start does these only.
+    removals = db.Column(db.Text)
 
     connection = db.relationship("ExactConnection")
+
+    __table_args__ = (
+        db.Index("uq_import_run_active", "connection_id", "entity", unique=True,
+                 postgresql_where=db.text("state IN ('fetching', 'ready', 'applying')"),
+                 sqlite_where=db.text("state IN ('fetching', 'ready', 'applying')")),
+    )
+
+    @property
+    def removal_list(self):
+        return json.loads(self.removals) if self.removals else []
 
     @property
     def note_list(self):
@@ -123,12 +154,29 @@ class ImportRun(db.Model):
         return self.state in RUNNING_STATES
 
 
+class ImportSchedule(db.Model):
+    """The keep-in-step setting of one company and entity: read what changed in Exact every
+    15 minutes and update the records already mapped (never create or delete)."""
+    __tablename__ = "exact_import_schedule"
+    id = db.Column(db.Integer, primary_key=True)
+    connection_id = db.Column(db.Integer, db.ForeignKey("exact_connection.id", ondelete="CASCADE"),
+                              nullable=False)
+    entity = db.Column(db.String(30), nullable=False)
+    enabled = db.Column(db.Boolean, nullable=False, default=False)
+    last_run_at = db.Column(db.DateTime)
+    last_run_id = db.Column(db.Integer)
+    last_message = db.Column(db.Text)
+
+    __table_args__ = (UniqueConstraint("connection_id", "entity", name="uq_import_schedule"),)
+
+
 def _register_audited_models():
     from backoffice.audit import audit_model
     # Who started or applied an import from the pages; the job's progress counters are not.
     audit_model(ImportRun, "Import run", only_in_requests=True, ignore=(
         "fetched", "deleted", "total", "done", "created", "updated", "matched", "skipped",
-        "failed", "notes", "message", "started_at", "finished_at"))
+        "failed", "notes", "message", "started_at", "finished_at", "heartbeat_at", "job_id",
+        "removals"))
 
 
 _register_audited_models()

@@ -37,6 +37,8 @@ class PlanContext:
     connection_id: int
     target: object
     duplicate_codes: set
+    # Keep-in-step runs: only records already mapped are written (runs.periodic_import).
+    updates_only: bool = False
     # Host records matched by code or name earlier in this pass: 1-1, so never twice.
     claimed: set = field(default_factory=set)
 
@@ -127,6 +129,12 @@ def plan_batch(ctx, rows):
 
 def _plan_row(ctx, row, by_exact, existing, by_code, by_name, bound):
     label = ctx.target.label
+    # Before the mapping: a code Exact gives to several records would otherwise be written
+    # onto every mapped record (issue 11); the admin settles it in Exact first.
+    if row.code and row.code in ctx.duplicate_codes:
+        return Plan(CONFLICT, ctx.target.code_rule, by_exact.get(row.exact_id), conflict=(
+            f"Code {row.code!r} is used by more than one Exact {label}. Give each a unique "
+            "code in Exact and import again."))
     if row.exact_id in by_exact:
         host_id = by_exact[row.exact_id]
         if host_id not in existing:

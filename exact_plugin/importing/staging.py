@@ -2,7 +2,7 @@
 
 The first read of an entity goes through its sync endpoint from Timestamp 0; later reads ask
 only for what changed since the highest Timestamp stored per company and entity, and read
-`sync/Deleted` for what was deleted (reference §6.7). Entities without a sync endpoint (VAT
+`sync/Deleted` for what was deleted (reference §6.7), marked in staging until a Start. Entities without a sync endpoint (VAT
 codes, item groups: a handful of rows) are read whole. Each page is written and committed
 before the next is asked for, with the cursor, so memory stays flat and an interrupted fetch
 resumes where it stopped.
@@ -205,17 +205,14 @@ def fetch_deletions(client, connection_id, spec, cursor):
 
 
 def mark_deleted(connection_id, spec, exact_ids):
-    """Flag the bindings of records deleted in Exact; the host records are kept."""
+    """Mark staged records deleted in Exact. Their mappings are flagged only by a Start whose
+    preview listed them (runs.deleted_in_exact); the host records are kept."""
     exact_ids = [exact_id for exact_id in exact_ids if exact_id]
     if not exact_ids:
         return 0
     db.session.execute(update(StagedRecord).where(
         StagedRecord.connection_id == connection_id, StagedRecord.entity == spec.name,
         among(StagedRecord.exact_id, exact_ids)).values(status=DELETED))
-    if spec.host_model:
-        db.session.execute(update(Binding).where(
-            Binding.connection_id == connection_id, Binding.host_model == spec.host_model,
-            among(Binding.exact_id, exact_ids)).values(deleted_in_exact=True, updated_at=utcnow()))
     return len(exact_ids)
 
 

@@ -49,10 +49,8 @@ def test_admin_pages_work_under_the_content_security_policy(admin_user, live_ser
 
 
 def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
-    from flask_migrate import upgrade
-
     from app import create_app
-    from backoffice.db import db
+    from backoffice.db import db, upgrade   # every branch's head (host and plugin)
     from tests.conftest import _test_config
     path = tmp_path / "backoffice.sqlite3"
     app = create_app(_test_config(f"sqlite:///{path}", tmp_path))

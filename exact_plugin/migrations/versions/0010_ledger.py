@@ -1,13 +1,13 @@
 """exact ledger: payment status of invoices read from Exact's receivables
 
 Revision ID: 0010_ledger
-Revises: 0007_honest_sync
+Revises: 0008_honest_import
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0010_ledger"
-down_revision = "0007_honest_sync"
+down_revision = "0008_honest_import"
 branch_labels = None
 depends_on = "0007_ledger_host"
 

@@ -1,4 +1,5 @@
 """The import pages and mapping tables, through the test client (jobs run inline)."""
+import html
 import re
 
 from sqlalchemy import func, select
@@ -197,7 +198,9 @@ def test_a_vat_code_mapped_to_another_tax_rate_is_refused(admin_client, auth,
     page = admin_client.post(url, data={
         "csrf_token": auth.csrf_token(url), "name": "Our own rate", "rate": "21",
         "exact_vat_code": f"{connected_company.id}:{vat.exact_id}"}).get_data(as_text=True)
-    assert "already mapped to another tax rate" in page
+    holder = db.session.execute(select(Binding).filter_by(exact_id=vat.exact_id)).scalar_one()
+    assert (f"already mapped to tax rate {db.session.get(TaxRate, holder.host_id).name!r} "
+            f"(#{holder.host_id})") in html.unescape(page)
     assert db.session.execute(select(func.count()).where(
         Binding.host_model == "TaxRate", Binding.host_id == own.id)).scalar() == 0
 

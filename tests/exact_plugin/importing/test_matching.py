@@ -4,6 +4,7 @@ Records are staged as if just read from Exact (the fetch is covered with the san
 test_import_sandbox.py); everything after that runs for real on SQLite and PostgreSQL.
 """
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from backoffice.db import db
@@ -204,13 +205,22 @@ def test_a_job_killed_halfway_and_run_again_completes_without_duplicates(company
     db.session.rollback()
     assert count(Customer) == 10
     monkeypatch.setattr(applying, "apply_batch", real_apply_batch)
-    # The next run (CLI, periodic job or a new Start) picks up what is still pending.
-    rerun = runs.new_run(company.id, "customers", auto_apply=True)
-    runs.apply_run(rerun)
+    # The dead run holds the entity until its lease is over; then it is stopped, a new run
+    # is refused in words, and Resume picks up what is still pending.
+    dead = db.session.execute(select(runs.ImportRun)).scalar_one()
+    with pytest.raises(runs.ImportRefused, match="already running"):
+        runs.new_run(company.id, "customers", auto_apply=True)
+    monkeypatch.setitem(current_app.config, "EXACT_IMPORT_LEASE", 0)
+    assert [run.id for run in runs.reap_dead_runs()] == [dead.id]
+    runs.resume(dead.id)
+    db.session.expire_all()
+    resumed = db.session.get(runs.ImportRun, dead.id)
     assert count(Customer) == 25
     assert len(set(db.session.execute(select(Customer.name)).scalars())) == 25
     assert db.session.execute(select(func.count()).where(
         runs.StagedRecord.status == PENDING)).scalar() == 0
+    # Counted from the rows, not added up per batch: the first 10 are not counted twice.
+    assert (resumed.state, resumed.created, resumed.done, resumed.total) == ("done", 25, 25, 25)
 
 
 def test_import_writes_are_tagged_so_they_are_not_sent_back_to_exact(company, monkeypatch):
@@ -225,3 +235,17 @@ def test_import_writes_are_tagged_so_they_are_not_sent_back_to_exact(company, mo
     import_staged(company, "customers", [exact_account("Acme", code=1)])
     assert seen == ["import"]
     assert ORIGIN_KEY not in db.session.info
+
+
+def test_a_code_exact_gives_to_two_records_is_a_conflict_even_for_mapped_records(company):
+    first, second = exact_account("First", code=1), exact_account("Second", code=2)
+    import_staged(company, "customers", [first, second])
+    # Exact now sends the same code for both: neither mapped record is given it.
+    run = import_staged(company, "customers", [dict(first, Code=f"{7:>18}", Name="First again"),
+                                               dict(second, Code=f"{7:>18}")])
+    assert (run.updated, run.failed) == (0, 2)
+    codes = set(db.session.execute(select(Customer.accounts_code)).scalars())
+    assert "7" not in codes
+    assert db.session.execute(select(Customer).filter_by(name="First again")).first() is None
+    assert "used by more than one Exact customer" in staged(company, "customers",
+                                                           first["ID"]).error

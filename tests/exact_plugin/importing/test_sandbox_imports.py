@@ -119,16 +119,68 @@ def test_cli_import_from_a_company_that_is_not_connected_stops_with_the_reason(
     assert "Traceback" not in result.output
 
 
-def test_periodic_job_keeps_imported_entities_in_step(connected_company, sandbox):
+def keep_in_step(company, entity_name):
+    runs.schedule_for(company.id, entity_name, create=True).enabled = True
+    db.session.commit()
+
+
+def test_periodic_job_does_nothing_unless_the_setting_asks(connected_company, sandbox):
     runs.import_now(connected_company.id, "customers")
     first = exact_customers(sandbox, connected_company.division)[0]
     sandbox.update_record(connected_company.division, "Accounts", first["ID"],
                           {"Name": "Changed later"})
     runs.periodic_import()
     binding = db.session.execute(select(Binding).filter_by(exact_id=first["ID"])).scalar_one()
-    assert db.session.get(Customer, binding.host_id).name == "Changed later"
-    # Only entities imported before are kept in step: products were never imported.
+    assert db.session.get(Customer, binding.host_id).name != "Changed later"
     assert count(Product) == 0
+
+
+def test_periodic_job_updates_mapped_records_and_creates_or_deletes_nothing(connected_company,
+                                                                            sandbox):
+    runs.import_now(connected_company.id, "customers")
+    keep_in_step(connected_company, "customers")
+    division = connected_company.division
+    first, second = exact_customers(sandbox, division)[:2]
+    sandbox.update_record(division, "Accounts", first["ID"], {"Name": "Changed later"})
+    sandbox.delete_record(division, "Accounts", second["ID"])
+    sandbox.create_record(division, "Accounts", {"Name": "Brand new", "Code": "NEW1",
+                                                 "Status": "C"})
+    customers_before = count(Customer)
+    runs.periodic_import()
+    binding = db.session.execute(select(Binding).filter_by(exact_id=first["ID"])).scalar_one()
+    assert db.session.get(Customer, binding.host_id).name == "Changed later"
+    assert count(Customer) == customers_before          # "Brand new" waits for a preview
+    gone = db.session.execute(select(Binding).filter_by(exact_id=second["ID"])).scalar_one()
+    assert gone.deleted_in_exact is False               # flagged only by a preview's Start
+    schedule = runs.schedule_for(connected_company.id, "customers")
+    run = db.session.get(runs.ImportRun, schedule.last_run_id)
+    assert (run.updated, run.created, run.started_by) == (1, 0, runs.KEEP_IN_STEP)
+    assert "wait for a preview" in run.note_list[0]
+    assert schedule.last_message == run.message
+    # Products were never set to be kept in step.
+    assert count(Product) == 0
+
+
+def test_periodic_job_and_cli_never_write_the_rows_of_an_open_preview(connected_company,
+                                                                      sandbox, app):
+    runs.import_now(connected_company.id, "customers")
+    keep_in_step(connected_company, "customers")
+    first = exact_customers(sandbox, connected_company.division)[0]
+    sandbox.update_record(connected_company.division, "Accounts", first["ID"],
+                          {"Name": "Waiting in a preview"})
+    preview = runs.start_run(connected_company.id, "customers", started_by="anna")
+    db.session.expire_all()
+    assert db.session.get(runs.ImportRun, preview.id).state == "ready"
+    runs.periodic_import()
+    result = app.test_cli_runner().invoke(args=["exact", "import", "customers", "--company",
+                                                str(connected_company.id)])
+    binding = db.session.execute(select(Binding).filter_by(exact_id=first["ID"])).scalar_one()
+    assert db.session.get(Customer, binding.host_id).name != "Waiting in a preview"
+    assert result.exit_code == 1
+    assert "A preview of customers for" in result.output and "by anna" in result.output
+    assert "Traceback" not in result.output
+    schedule = runs.schedule_for(connected_company.id, "customers")
+    assert schedule.last_message.startswith("Skipped: A preview of customers")
 
 
 def test_daily_tax_rate_import_runs_only_for_companies_that_ask_for_it(connected_company,
@@ -149,4 +201,4 @@ def test_a_run_that_cannot_reach_exact_stops_with_a_message_for_the_admin(connec
     run = runs.import_now(connected_company.id, "customers")
     assert run.state == STOPPED
     assert run.message.startswith("Reconnect this company")
-    assert "start it again once this is solved" in run.message
+    assert "Resume it once this is solved" in run.message
