@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, update
 
 from backoffice.db import db
 from backoffice.models import utcnow
-from exact_plugin import clock, entities
+from exact_plugin import binder, clock, entities
 from exact_plugin.entities import PLAIN
 from exact_plugin.errors import ExactError
 from exact_plugin.importing import staging
@@ -107,6 +107,11 @@ def apply_events_of_record(client, connection_id, key, group):
     if group[-1].action.lower() == "delete":
         for spec in specs:
             staging.mark_deleted(connection_id, spec, [key])
+            # Exact itself says the record is gone: its mapping is flagged (the host record is
+            # kept), as issue 15 asks; a sync/Deleted row read by an import waits for Start.
+            binding = binder.binding_for_exact(connection_id, spec.host_model, key)
+            if binding is not None:
+                binding.deleted_in_exact = True
         return _close(group, EVENT_DONE, "deleted")
     left = _without_own_echoes(connection_id, key, group)
     if not left:

@@ -24,6 +24,12 @@ def make_healthy(company):
     db.session.commit()
 
 
+def keep_customers_in_step(company):
+    """The admin's per-company setting that lets the periodic job run at all (issue 11)."""
+    runs.schedule_for(company.id, "customers", create=True).enabled = True
+    db.session.commit()
+
+
 def customer_runs(company):
     return db.session.execute(select(ImportRun).filter_by(
         connection_id=company.id, entity="customers")).scalars().all()
@@ -33,6 +39,7 @@ def test_while_webhooks_are_healthy_the_periodic_import_waits_hours_not_minutes(
         connected_company, sandbox):
     company = with_webhook_secret(connected_company, sandbox)
     runs.import_now(company.id, "customers")
+    keep_customers_in_step(company)
     make_healthy(company)
     assert subscriptions.status(company)["healthy"]
     runs.periodic_import()
@@ -46,6 +53,7 @@ def test_while_webhooks_are_healthy_the_periodic_import_waits_hours_not_minutes(
 
 def test_without_healthy_webhooks_the_periodic_import_runs_every_time(connected_company):
     runs.import_now(connected_company.id, "customers")
+    keep_customers_in_step(connected_company)
     runs.periodic_import()
     assert len(customer_runs(connected_company)) == 2
 

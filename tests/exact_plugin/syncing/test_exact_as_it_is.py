@@ -12,23 +12,15 @@ from exact_plugin.importing import runs
 from exact_plugin.importing.models import DONE
 from exact_plugin.models import Binding, OutboundRequest
 from tests.conftest import csrf_token_from
-from tests.factories import (FAST_RETRIES, binding_of, enable_integration, make_customer,
+from tests.factories import (binding_of, make_customer,
                              make_invoice, make_product)
 
 DIVISION = 100001
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(app_config):
-    app_config.update(FAST_RETRIES)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
-@pytest.fixture
-def company(connected_company):
-    enable_integration(default_company=connected_company)
-    db.session.execute(db.delete(OutboundRequest))
-    db.session.commit()
-    return connected_company
 
 
 def requests_to(method, entity):

@@ -11,25 +11,16 @@ from exact_plugin.models import ItemGroupMapping, OutboundRequest
 from exact_plugin.syncing import jobs as sync_jobs
 from exact_plugin.syncing import notices
 from exact_plugin.syncing.models import ExportState, OutboxEntry
-from tests.factories import (FAST_RETRIES, binding_of, enable_integration,
+from tests.factories import (binding_of, enable_integration,
                              make_customer, make_invoice, make_product, make_supplier,
                              make_tax_rate, map_tax_rate)
 
 DIVISION = 100001
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(app_config):
-    app_config.update(FAST_RETRIES)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
-@pytest.fixture
-def company(connected_company):
-    enable_integration(default_company=connected_company)
-    # Count only the calls the sync makes, not those of connecting the company.
-    db.session.execute(db.delete(OutboundRequest))
-    db.session.commit()
-    return connected_company
 
 
 def exact_records(sandbox, entity, **match):

@@ -7,20 +7,12 @@ same scenario (same code) with the full 1,000.
 """
 import pytest
 
-from tests.fixtures.sync_faults import PrivateRedis, fault_run, make_customer_and_products
+from tests.fixtures.sync_faults import fault_run, make_customer_and_products
 from tests.factories import enable_integration
 
 FAULT_INVOICES = 100
 
 
-@pytest.fixture
-def private_redis(app_config):
-    """Our own redis-server (the shared one on 6379 must never be restarted)."""
-    redis = PrivateRedis()
-    app_config["REDIS_URL"] = redis.url
-    app_config["JOBS_ASYNC"] = True
-    yield redis
-    redis.stop()
 
 
 @pytest.mark.slow

@@ -8,13 +8,11 @@ from backoffice.db import db
 from backoffice.models import Product
 from exact_plugin import binder
 from tests.conftest import csrf_token_from
-from tests.factories import (FAST_RETRIES, binding_of, enable_integration,
+from tests.factories import (binding_of, enable_integration,
                              make_company, make_customer, make_product)
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(app_config):
-    app_config.update(FAST_RETRIES)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture

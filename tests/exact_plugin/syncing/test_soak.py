@@ -8,19 +8,10 @@ import pytest
 
 from tests.factories import enable_integration
 from tests.fixtures.soak import soak
-from tests.fixtures.sync_faults import PrivateRedis
 
 SOAK_INVOICES = 100
 
 
-@pytest.fixture
-def private_redis(app_config):
-    """Our own redis-server (the shared one on 6379 must never be restarted)."""
-    redis = PrivateRedis()
-    app_config["REDIS_URL"] = redis.url
-    app_config["JOBS_ASYNC"] = True
-    yield redis
-    redis.stop()
 
 
 @pytest.mark.slow
